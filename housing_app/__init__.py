@@ -1,0 +1,94 @@
+"""housing_app: the Manage a Tenancy officer web app and its JSON APIs."""
+
+from flask import Flask
+from jinja2 import ChoiceLoader, FileSystemLoader, PackageLoader, PrefixLoader
+
+from housing_app.config import INSTANCE_PATH, PROJECT_ROOT, load_config
+
+
+def create_app(config=None) -> Flask:
+    """Build the app. `config` is None (from the environment), a name ("development", "test",
+    "production"), a config class, or a dict of settings overriding the environment's."""
+    app = Flask(
+        __name__,
+        instance_path=str(INSTANCE_PATH),
+        template_folder=str(PROJECT_ROOT / "templates"),
+        static_folder=str(PROJECT_ROOT / "static"),
+    )
+    app.config.from_mapping(load_config(config))
+
+    from housing_app.request_logging import configure_logging, init_correlation_ids
+
+    configure_logging(app)
+    init_correlation_ids(app)
+    _init_templates(app)
+    _init_extensions(app)
+    _register_blueprints(app)
+
+    from housing_app.errors import init_error_handlers
+    from housing_app.security import init_security_headers
+
+    init_security_headers(app)
+    init_error_handlers(app)
+
+    from housing_app.cli import init_cli
+
+    init_cli(app)
+    return app
+
+
+def _init_templates(app: Flask) -> None:
+    from govuk_frontend_wtf.main import WTFormsHelpers
+
+    app.jinja_loader = ChoiceLoader(
+        [
+            FileSystemLoader(str(PROJECT_ROOT / "templates")),
+            PrefixLoader(
+                {
+                    "govuk_frontend_jinja": PackageLoader("govuk_frontend_jinja"),
+                    "govuk_frontend_wtf": PackageLoader("govuk_frontend_wtf"),
+                }
+            ),
+        ]
+    )
+    app.jinja_env.trim_blocks = True
+    app.jinja_env.lstrip_blocks = True
+    WTFormsHelpers(app)
+
+    from housing_app.template_filters import init_template_filters
+
+    init_template_filters(app)
+
+
+def _init_extensions(app: Flask) -> None:
+    from housing_app import models
+    from housing_app.extensions import csrf, db, login_manager, mail, migrate
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True)
+    csrf.init_app(app)
+    mail.init_app(app)
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.sign_in"
+    login_manager.login_message = "Sign in to continue."
+    login_manager.login_message_category = "info"
+    login_manager.session_protection = "strong"
+
+    @login_manager.user_loader
+    def load_user(user_id):
+        import uuid
+
+        try:
+            return db.session.get(models.User, uuid.UUID(user_id))
+        except ValueError:
+            return None
+
+
+def _register_blueprints(app: Flask) -> None:
+    from housing_app.api import init_api
+    from housing_app.auth import bp as auth_bp
+    from housing_app.officer import bp as officer_bp
+
+    app.register_blueprint(auth_bp)
+    app.register_blueprint(officer_bp)
+    init_api(app)

@@ -1,0 +1,60 @@
+"""The JSON APIs: one flask-smorest blueprint per resource, all under /api/v1.
+
+Shared rules for every endpoint live here: JSON bodies only (415 otherwise), a body size cap
+(413), malformed JSON is a 400, and no CSRF (clients authenticate with bearer tokens).
+"""
+
+from flask import Flask, render_template, request
+from werkzeug.exceptions import BadRequest
+
+from housing_app.api.errors import ApiError
+from housing_app.api.fields import RFC3339Date, RFC3339DateTime
+from housing_app.extensions import api, csrf
+
+# Each resource module exposes `blp`; add new ones here.
+BLUEPRINT_MODULES = [
+    "housing_app.api.healthcheck",
+]
+
+
+def register_blueprints(app: Flask) -> None:
+    import importlib
+
+    for module_name in BLUEPRINT_MODULES:
+        blueprint = importlib.import_module(module_name).blp
+        csrf.exempt(blueprint)
+        api.register_blueprint(blueprint)
+
+
+def init_api(app: Flask) -> None:
+    api.init_app(app)
+    plugin = api.spec.plugins[0] if api.spec.plugins else None
+    if plugin is not None and hasattr(plugin, "map_to_openapi_type"):
+        plugin.map_to_openapi_type(RFC3339DateTime, "string", "date-time")
+        plugin.map_to_openapi_type(RFC3339Date, "string", "date-time")
+    register_blueprints(app)
+
+    @app.before_request
+    def guard_api_request_bodies():
+        if not request.path.startswith("/api/") or request.routing_exception is not None:
+            return None
+        # A lower cap for JSON bodies than for officers' photo uploads.
+        request.max_content_length = app.config["API_MAX_BODY_BYTES"]
+        if request.method not in ("POST", "PUT", "PATCH"):
+            return None
+        if request.content_length and request.content_length > app.config["API_MAX_BODY_BYTES"]:
+            raise ApiError(413, f"Request bodies are limited to {app.config['API_MAX_BODY_BYTES']} bytes.")
+        view = app.view_functions.get(request.endpoint)
+        if getattr(view, "accepts_multipart", False) and request.mimetype == "multipart/form-data":
+            return None
+        if not request.is_json:
+            raise ApiError(415, "Send the body as JSON with 'Content-Type: application/json'.")
+        try:
+            request.get_json()
+        except BadRequest:
+            raise ApiError(400, "The request body is not valid JSON.") from None
+        return None
+
+    @app.get("/api/docs")
+    def api_docs():
+        return render_template("api/docs.html")

@@ -1,0 +1,28 @@
+"""GET /api/v1/healthcheck/ping: is the app up and can it reach its database."""
+
+from flask_smorest import Blueprint
+from marshmallow import Schema, fields
+from sqlalchemy import text
+
+from housing_app.extensions import db
+
+blp = Blueprint("healthcheck", __name__, url_prefix="/api/v1/healthcheck", description="Service health")
+
+
+class HealthSchema(Schema):
+    healthy = fields.Boolean(metadata={"example": True})
+    database = fields.String(metadata={"example": "reachable"})
+
+
+@blp.route("/ping")
+@blp.doc(security=[])
+@blp.response(200, HealthSchema)
+@blp.alt_response(503, schema=HealthSchema, description="The database cannot be reached")
+def ping():
+    """Health check: 200 when the database answers, 503 when it does not."""
+    try:
+        db.session.execute(text("SELECT 1"))
+    except Exception:  # any failure to reach the database means unhealthy
+        db.session.rollback()
+        return {"healthy": False, "database": "unreachable"}, 503
+    return {"healthy": True, "database": "reachable"}

@@ -1,0 +1,146 @@
+"""Tenures: the legal basis on which a household occupies a home, and its household members.
+
+Field names follow the Tenure API spec (../shared/seeds/tenure-api.md) in snake_case.
+Charges, notices and legacy references are small nested documents kept as JSON.
+"""
+
+import uuid
+from datetime import date
+
+from sqlalchemy import JSON, ForeignKey, Index, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from housing_app.extensions import db
+from housing_app.models.base import Timestamps, UUIDPrimaryKey
+
+TENURE_TYPES = {
+    "ASY": "Asylum Seeker",
+    "COM": "Commercial Let",
+    "DEC": "Decant",
+    "FRE": "Freehold",
+    "FRS": "Freehold (Serv)",
+    "HAL": "Housing Associations Let",
+    "HPH": "Private Sector Housing",
+    "INT": "Introductory",
+    "LEA": "Leasehold (RTB)",
+    "LHS": "Licensee Short Term",
+    "LTA": "Licence Temp Ac",
+    "MPA": "Mesne Profit Ac",
+    "NON": "Non-Secure",
+    "PVG": "Private Garage",
+    "RTM": "Tenant Acc Flat",
+    "SEC": "Secure",
+    "SHO": "Shared Owners",
+    "SPS": "Shared Equity",
+    "SPT": "Temp Private Lt",
+    "TAF": "Temp Annex",
+    "TBB": "Temp B&B",
+    "TGA": "Temp Hostel",
+    "THL": "Temp Hostel Lse",
+    "THO": "Temp Traveller",
+}
+
+PERSON_TENURE_TYPES = (
+    "Tenant",
+    "Leaseholder",
+    "Freeholder",
+    "HouseholdMember",
+    "Occupant",
+    "Licensee",
+    "SharedOwner",
+)
+
+HOUSEHOLD_MEMBER_TYPES = ("person", "organisation")
+ASSET_TYPES = ("Dwelling", "Block", "Estate", "Garage", "LettableNonDwelling", "NA")
+
+
+def normalise_postcode(postcode: str | None) -> str | None:
+    """'e8 1hh' and 'E81HH' both become 'E81HH' for matching."""
+    if not postcode:
+        return None
+    return "".join(postcode.split()).upper()
+
+
+class Tenure(UUIDPrimaryKey, Timestamps, db.Model):
+    __tablename__ = "tenures"
+    __table_args__ = (Index("ix_tenures_postcode_normalised", "postcode_normalised"),)
+
+    payment_reference: Mapped[str | None] = mapped_column(String(50))
+
+    # tenuredAsset
+    asset_id: Mapped[uuid.UUID | None] = mapped_column(index=True)
+    asset_type: Mapped[str | None] = mapped_column(String(40))
+    asset_full_address: Mapped[str | None] = mapped_column(String(500))
+    asset_uprn: Mapped[str | None] = mapped_column(String(20))
+    asset_postcode: Mapped[str | None] = mapped_column(String(10))
+    postcode_normalised: Mapped[str | None] = mapped_column(String(10))
+
+    charges: Mapped[dict | None] = mapped_column(JSON)
+
+    start_of_tenure_date: Mapped[date | None]
+    end_of_tenure_date: Mapped[date | None]
+    succession_date: Mapped[date | None]
+    eviction_date: Mapped[date | None]
+    potential_end_date: Mapped[date | None]
+
+    tenure_type_code: Mapped[str | None] = mapped_column(String(10))
+    tenure_type_description: Mapped[str | None] = mapped_column(String(100))
+    is_tenanted: Mapped[bool | None]
+    is_terminated: Mapped[bool] = mapped_column(default=False)
+    reason_for_termination: Mapped[str | None] = mapped_column(String(500))
+
+    notices: Mapped[list | None] = mapped_column(JSON)
+    legacy_references: Mapped[list | None] = mapped_column(JSON)
+
+    is_mutual_exchange: Mapped[bool | None]
+    inform_housing_benefits_for_changes: Mapped[bool | None]
+    is_sublet: Mapped[bool | None]
+    sublet_end_date: Mapped[date | None]
+
+    household_members: Mapped[list["HouseholdMember"]] = relationship(
+        back_populates="tenure",
+        cascade="all, delete-orphan",
+        order_by="(HouseholdMember.is_responsible.desc(), HouseholdMember.full_name)",
+    )
+
+    @property
+    def is_active(self) -> bool:
+        """A current tenancy: started, not terminated, and no end date in the past."""
+        today = date.today()
+        if self.is_terminated:
+            return False
+        if self.start_of_tenure_date and self.start_of_tenure_date > today:
+            return False
+        return not (self.end_of_tenure_date and self.end_of_tenure_date < today)
+
+
+class HouseholdMember(db.Model):
+    """A person (or organisation) in a tenure's household. `id` is the person's id, which
+    clients choose (it refers to the person record elsewhere); unique within a tenure."""
+
+    __tablename__ = "household_members"
+    __table_args__ = (
+        Index("ix_household_members_last_name", "search_last_name"),
+        Index("ix_household_members_first_name", "search_first_name"),
+    )
+
+    tenure_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("tenures.id", ondelete="CASCADE"), primary_key=True
+    )
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    type: Mapped[str] = mapped_column(String(20), default="person")
+    full_name: Mapped[str] = mapped_column(String(200))
+    is_responsible: Mapped[bool] = mapped_column(default=False)
+    date_of_birth: Mapped[date | None]
+    person_tenure_type: Mapped[str | None] = mapped_column(String(40))
+    # Lower-cased first and last words of full_name, for indexed case-insensitive search.
+    search_first_name: Mapped[str | None] = mapped_column(String(100))
+    search_last_name: Mapped[str | None] = mapped_column(String(100))
+
+    tenure: Mapped[Tenure] = relationship(back_populates="household_members")
+
+    def set_full_name(self, full_name: str) -> None:
+        self.full_name = full_name.strip()
+        words = self.full_name.lower().split()
+        self.search_first_name = words[0] if words else None
+        self.search_last_name = words[-1] if words else None

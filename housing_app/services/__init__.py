@@ -1,0 +1,1 @@
+"""Plain modules the views call: activity log, storage, pdf, mail."""

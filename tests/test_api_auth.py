@@ -1,0 +1,44 @@
+"""Bearer-token auth shared by every API resource (exercised here without a resource)."""
+
+import pytest
+
+from housing_app.api.auth import authenticate
+from housing_app.api.errors import ApiError
+from housing_app.extensions import db
+from housing_app.models import ApiToken
+from housing_app.models.base import utcnow
+
+
+def check(app, scope, headers=None):
+    with app.test_request_context("/api/v1/anything", headers=headers or {}):
+        authenticate(scope)
+
+
+def test_valid_token_with_scope_is_allowed(app, api_token):
+    check(app, "tenures:read", api_token("tenures:read"))
+
+
+@pytest.mark.parametrize(
+    "headers", [{}, {"Authorization": "Bearer not-a-token"}, {"Authorization": "Basic abc"}]
+)
+def test_missing_or_invalid_token_is_401(app, headers):
+    with pytest.raises(ApiError) as raised:
+        check(app, "tenures:read", headers)
+    assert raised.value.status == 401
+
+
+def test_token_without_the_scope_is_403(app, api_token):
+    with pytest.raises(ApiError) as raised:
+        check(app, "tenures:write", api_token("tenures:read"))
+    assert raised.value.status == 403
+    assert "tenures:write" in raised.value.errors[0]["developerMessage"]
+
+
+def test_revoked_token_is_401(app, api_token):
+    headers = api_token("tenures:read")
+    token = db.session.scalar(db.select(ApiToken))
+    token.revoked_at = utcnow()
+    db.session.commit()
+    with pytest.raises(ApiError) as raised:
+        check(app, "tenures:read", headers)
+    assert raised.value.status == 401

@@ -1,0 +1,89 @@
+import io
+import json
+import logging
+import uuid
+
+from housing_app import create_app
+from housing_app.request_logging import JsonFormatter
+from tests.html import parse
+
+
+def test_healthcheck_reports_a_reachable_database(client):
+    response = client.get("/api/v1/healthcheck/ping")
+    assert response.status_code == 200
+    assert response.json == {"healthy": True, "database": "reachable"}
+
+
+def test_healthcheck_reports_an_unreachable_database(tmp_path):
+    app = create_app(
+        {"ENVIRONMENT": "test", "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/missing/dir/db.sqlite"}
+    )
+    response = app.test_client().get("/api/v1/healthcheck/ping")
+    assert response.status_code == 503
+    assert response.json["healthy"] is False
+
+
+def test_correlation_id_is_echoed(client):
+    response = client.get("/api/v1/healthcheck/ping", headers={"x-correlation-id": "abc-123"})
+    assert response.headers["x-correlation-id"] == "abc-123"
+
+
+def test_correlation_id_is_generated_when_missing_or_unsafe(client):
+    generated = client.get("/api/v1/healthcheck/ping").headers["x-correlation-id"]
+    assert uuid.UUID(generated)
+    unsafe = client.get("/sign-in", headers={"x-correlation-id": "<script>" + "x" * 200})
+    assert uuid.UUID(unsafe.headers["x-correlation-id"])
+
+
+def test_log_lines_carry_the_correlation_id_and_no_query_string(client):
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    handler.setFormatter(JsonFormatter())
+    logger = logging.getLogger("housing_app.requests")
+    old_level = logger.level
+    logger.addHandler(handler)
+    logger.setLevel(logging.INFO)
+    try:
+        client.get("/sign-in?next=/tenures?lastName=Smith", headers={"x-correlation-id": "trace-42"})
+    finally:
+        logger.removeHandler(handler)
+        logger.setLevel(old_level)
+    lines = [json.loads(line) for line in stream.getvalue().splitlines()]
+    assert lines, "no request log line"
+    assert lines[-1]["correlationId"] == "trace-42"
+    assert lines[-1]["status"] == 200 and lines[-1]["route"] == "/sign-in"
+    assert "Smith" not in stream.getvalue()
+
+
+def test_api_errors_are_json_in_the_standard_format(client):
+    response = client.get("/api/v1/no-such-thing")
+    assert response.status_code == 404
+    assert response.mimetype == "application/json"
+    (error,) = response.json["errors"]
+    assert set(error) == {"developerMessage", "userMessage"}
+    assert client.post("/api/v1/healthcheck/ping").status_code == 405
+    assert client.post("/api/v1/healthcheck/ping").json["errors"]
+
+
+def test_web_errors_are_html_pages(client):
+    response = client.get("/no-such-page")
+    assert response.status_code == 404
+    assert parse(response).h1.text.strip() == "Page not found"
+
+
+def test_security_headers(client):
+    response = client.get("/sign-in")
+    csp = response.headers["Content-Security-Policy"]
+    assert "default-src 'self'" in csp and "'unsafe-inline'" not in csp
+    nonce = csp.split("'nonce-")[1].split("'")[0]
+    assert f'nonce="{nonce}"' in response.get_data(as_text=True)
+    assert response.headers["X-Frame-Options"] == "DENY"
+    assert response.headers["Cache-Control"] == "no-store"
+
+
+def test_api_docs_page_uses_local_assets(client):
+    response = client.get("/api/docs")
+    assert response.status_code == 200
+    body = response.get_data(as_text=True)
+    assert "/static/dist/swagger-ui/swagger-ui-bundle.js" in body
+    assert client.get("/api/v1/openapi.json").json["openapi"].startswith("3.")
