@@ -87,3 +87,26 @@ def test_api_docs_page_uses_local_assets(client):
     body = response.get_data(as_text=True)
     assert "/static/dist/swagger-ui/swagger-ui-bundle.js" in body
     assert client.get("/api/v1/openapi.json").json["openapi"].startswith("3.")
+
+
+def test_unexpected_errors_leak_nothing(tmp_path):
+    app = create_app({"ENVIRONMENT": "test", "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/x.sqlite"})
+
+    @app.get("/api/v1/explode")
+    def explode_api():
+        raise RuntimeError("secret internal detail")
+
+    @app.get("/explode")
+    def explode_page():
+        raise RuntimeError("secret internal detail")
+
+    app.config["PROPAGATE_EXCEPTIONS"] = False
+    client = app.test_client()
+    api_response = client.get("/api/v1/explode")
+    assert api_response.status_code == 500
+    assert api_response.json["errors"][0]["userMessage"] == "Something went wrong. Try again later."
+    assert "secret" not in api_response.get_data(as_text=True)
+    page_response = client.get("/explode")
+    assert page_response.status_code == 500
+    assert "secret" not in page_response.get_data(as_text=True)
+    assert "Sorry, there is a problem with the service" in page_response.get_data(as_text=True)
