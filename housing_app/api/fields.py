@@ -50,7 +50,8 @@ def format_rfc3339(value: datetime | date | None) -> str | None:
     if isinstance(value, datetime):
         if value.tzinfo is None:
             value = value.replace(tzinfo=UTC)
-        return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        # isoformat, not strftime: strftime("%Y") drops the leading zeros of years before 1000.
+        return value.astimezone(UTC).replace(microsecond=0, tzinfo=None).isoformat() + "Z"
     return f"{value.isoformat()}T00:00:00Z"
 
 

@@ -97,11 +97,17 @@ class Tenure(UUIDPrimaryKey, Timestamps, db.Model):
     is_sublet: Mapped[bool | None]
     sublet_end_date: Mapped[date | None]
 
+    # Optimistic locking: every UPDATE says "WHERE version = <the version read>", so of two
+    # concurrent writers to one tenure the second fails (StaleDataError) instead of losing the first.
+    version: Mapped[int] = mapped_column(default=1, server_default="1")
+
     household_members: Mapped[list["HouseholdMember"]] = relationship(
         back_populates="tenure",
         cascade="all, delete-orphan",
         order_by="(HouseholdMember.is_responsible.desc(), HouseholdMember.full_name)",
     )
+
+    __mapper_args__ = {"version_id_col": version}
 
     @property
     def is_active(self) -> bool:

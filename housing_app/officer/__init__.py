@@ -4,7 +4,10 @@ from flask import Blueprint
 
 bp = Blueprint("officer", __name__)
 
-from housing_app.officer import routes  # noqa: E402,F401
+from housing_app.officer import (  # noqa: E402
+    routes,  # noqa: F401
+    tenures,  # noqa: F401
+)
 
 
 @bp.app_context_processor

@@ -1,5 +1,5 @@
 from flask import render_template
-from flask_login import login_required
+from flask_login import current_user, login_required
 
 from housing_app.officer import bp
 
@@ -7,4 +7,8 @@ from housing_app.officer import bp
 @bp.route("/")
 @login_required
 def home():
-    return render_template("officer/home.html", processes=[])
+    from housing_app.extensions import db
+    from housing_app.processes.service import visible_processes_query
+
+    processes = list(db.session.scalars(visible_processes_query(current_user).limit(100)))
+    return render_template("officer/home.html", processes=processes)

@@ -1,0 +1,1 @@
+"""Generated demo data for `make run`, one module per feature."""

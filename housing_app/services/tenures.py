@@ -1,0 +1,367 @@
+"""Tenures: the one place that reads, searches, snapshots and changes them.
+
+The API (housing_app/api/tenures.py) and the officers' pages both call these functions. Every
+change records its activity in the caller's transaction and commits once; optimistic locking
+(Tenure.version) turns a concurrent write into StaleTenure instead of a lost update.
+"""
+
+import hashlib
+import uuid
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import selectinload
+from sqlalchemy.orm.attributes import flag_modified
+from sqlalchemy.orm.exc import StaleDataError
+
+from housing_app.api.fields import camelcase, format_rfc3339
+from housing_app.api.tenure_schemas import postcode_from_address
+from housing_app.extensions import db
+from housing_app.models.base import utcnow
+from housing_app.models.tenures import TENURE_TYPES, HouseholdMember, Tenure, normalise_postcode
+from housing_app.services import activity_log
+
+CHARGE_FIELDS = (
+    "rent",
+    "currentBalance",
+    "billingFrequency",
+    "serviceCharge",
+    "otherCharges",
+    "combinedServiceCharges",
+    "combinedRentCharges",
+    "tenancyInsuranceCharge",
+    "originalRentCharge",
+    "originalServiceCharge",
+)
+NOTICE_DATE_FIELDS = ("servedDate", "expiryDate", "endDate", "effectiveDate")
+MAX_PAGE_SIZE = 100
+DEFAULT_PAGE_SIZE = 20
+
+
+class StaleTenure(Exception):
+    """Someone else changed the tenure since the caller read it."""
+
+
+# ---------------------------------------------------------------------------------------------
+# Snapshots: the JSON shape of the Tenure API, reused by activities, other features and pages.
+
+
+def _date_json(value) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, str):  # dates inside JSON columns are kept as YYYY-MM-DD
+        value = date.fromisoformat(value)
+    return format_rfc3339(value)
+
+
+def household_member_to_json(member: HouseholdMember) -> dict:
+    return {
+        "id": str(member.id),
+        "type": member.type,
+        "fullName": member.full_name,
+        "isResponsible": bool(member.is_responsible),
+        "dateOfBirth": _date_json(member.date_of_birth),
+        "personTenureType": member.person_tenure_type,
+    }
+
+
+def ordered_household(tenure: Tenure) -> list[HouseholdMember]:
+    """Responsible people first, then by name (stable for equal names by id)."""
+    return sorted(
+        tenure.household_members,
+        key=lambda m: (not m.is_responsible, (m.full_name or "").lower(), str(m.id)),
+    )
+
+
+def tenure_to_json(tenure: Tenure) -> dict:
+    """The tenure exactly as GET /api/v1/tenures/{id} returns it (camelCase, RFC 3339 dates)."""
+    charges = tenure.charges or {}
+    return {
+        "id": str(tenure.id),
+        "paymentReference": tenure.payment_reference,
+        "householdMembers": [household_member_to_json(m) for m in ordered_household(tenure)],
+        "tenuredAsset": {
+            "id": str(tenure.asset_id) if tenure.asset_id else None,
+            "type": tenure.asset_type,
+            "fullAddress": tenure.asset_full_address,
+            "uprn": tenure.asset_uprn,
+            "postcode": tenure.asset_postcode,
+        },
+        "charges": {name: charges.get(name) for name in CHARGE_FIELDS},
+        "startOfTenureDate": _date_json(tenure.start_of_tenure_date),
+        "endOfTenureDate": _date_json(tenure.end_of_tenure_date),
+        "tenureType": {"code": tenure.tenure_type_code, "description": tenure.tenure_type_description},
+        "isActive": tenure.is_active,
+        "isTenanted": tenure.is_tenanted,
+        "terminated": {
+            "isTerminated": bool(tenure.is_terminated),
+            "reasonForTermination": tenure.reason_for_termination,
+        },
+        "successionDate": _date_json(tenure.succession_date),
+        "evictionDate": _date_json(tenure.eviction_date),
+        "potentialEndDate": _date_json(tenure.potential_end_date),
+        "notices": [
+            {"type": n.get("type"), **{k: _date_json(n.get(k)) for k in NOTICE_DATE_FIELDS}}
+            for n in (tenure.notices or [])
+        ],
+        "legacyReferences": [
+            {"name": r.get("name"), "value": r.get("value")} for r in (tenure.legacy_references or [])
+        ],
+        "isMutualExchange": tenure.is_mutual_exchange,
+        "informHousingBenefitsForChanges": tenure.inform_housing_benefits_for_changes,
+        "isSublet": tenure.is_sublet,
+        "subletEndDate": _date_json(tenure.sublet_end_date),
+    }
+
+
+def tenure_etag(tenure: Tenure) -> str:
+    """An opaque strong validator (unquoted). It changes with every write (version) and when
+    the tenure becomes current or former with the passing of time (isActive)."""
+    basis = f"{tenure.id}:{tenure.version}:{tenure.is_active}"
+    return hashlib.sha256(basis.encode()).hexdigest()[:24]
+
+
+# ---------------------------------------------------------------------------------------------
+# Reading and searching
+
+
+def get_tenure(tenure_id: uuid.UUID) -> Tenure | None:
+    return db.session.scalar(
+        select(Tenure).where(Tenure.id == tenure_id).options(selectinload(Tenure.household_members))
+    )
+
+
+def _prefix_pattern(text: str) -> str:
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"{escaped}%"
+
+
+def _contains_word_pattern(text: str) -> str:
+    return "% " + _prefix_pattern(text)
+
+
+@dataclass(frozen=True)
+class SearchPage:
+    tenures: list[Tenure]
+    count: int
+    offset: int
+    limit: int
+
+
+def search_tenures(
+    first_name: str | None = None,
+    last_name: str | None = None,
+    postcode: str | None = None,
+    name: str | None = None,
+    offset: int = 0,
+    limit: int = DEFAULT_PAGE_SIZE,
+) -> SearchPage:
+    """Tenures matching every given criterion, in a stable order (postcode, address, id).
+
+    Names are case-insensitive prefixes: `first_name` of a member's first name, `last_name` of
+    their last name or any later word of their full name ("Souza" and "De Souza" both match
+    "Ana De Souza"); both must match the same member. `name` is an officer's free text: one
+    word matches a first or last name, more words a first and a last name. The postcode matches
+    with or without its space, and a partial postcode ("E8 1") matches as a prefix.
+    """
+    limit = max(1, min(limit, MAX_PAGE_SIZE))
+    member_conditions = []
+    if name:
+        words = name.lower().split()
+        if len(words) == 1:
+            member_conditions.append(or_(_first_name_matches(words[0]), _last_name_matches(words[0])))
+        elif words:
+            member_conditions += [_first_name_matches(words[0]), _last_name_matches(" ".join(words[1:]))]
+    if first_name and first_name.strip():
+        member_conditions.append(_first_name_matches(first_name.strip().lower()))
+    if last_name and last_name.strip():
+        member_conditions.append(_last_name_matches(last_name.strip().lower()))
+
+    query = select(Tenure)
+    if member_conditions:
+        query = query.where(Tenure.id.in_(select(HouseholdMember.tenure_id).where(*member_conditions)))
+    normalised = normalise_postcode(postcode)
+    if normalised:
+        query = query.where(Tenure.postcode_normalised.like(_prefix_pattern(normalised), escape="\\"))
+
+    count = db.session.scalar(select(func.count()).select_from(query.subquery()))
+    ordered = query.order_by(
+        Tenure.postcode_normalised.asc().nulls_last(),
+        Tenure.asset_full_address.asc().nulls_last(),
+        Tenure.id,
+    )
+    tenures = db.session.scalars(
+        ordered.offset(offset).limit(limit).options(selectinload(Tenure.household_members))
+    ).all()
+    return SearchPage(tenures=list(tenures), count=count, offset=offset, limit=limit)
+
+
+def _first_name_matches(text: str):
+    return HouseholdMember.search_first_name.like(_prefix_pattern(text), escape="\\")
+
+
+def _last_name_matches(text: str):
+    return or_(
+        HouseholdMember.search_last_name.like(_prefix_pattern(text), escape="\\"),
+        func.lower(HouseholdMember.full_name).like(_contains_word_pattern(text), escape="\\"),
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# Changing. `data` dicts use the model's snake_case names, as the API schemas load them.
+
+SCALAR_FIELDS = (
+    "payment_reference",
+    "start_of_tenure_date",
+    "end_of_tenure_date",
+    "succession_date",
+    "eviction_date",
+    "potential_end_date",
+    "is_tenanted",
+    "is_mutual_exchange",
+    "inform_housing_benefits_for_changes",
+    "is_sublet",
+    "sublet_end_date",
+)
+ASSET_FIELDS = {
+    "id": "asset_id",
+    "type": "asset_type",
+    "full_address": "asset_full_address",
+    "uprn": "asset_uprn",
+    "postcode": "asset_postcode",
+}
+MEMBER_FIELDS = ("type", "is_responsible", "date_of_birth", "person_tenure_type")
+
+
+def _json_dates(item: dict) -> dict:
+    return {k: (v.isoformat() if isinstance(v, date) else v) for k, v in item.items()}
+
+
+def apply_tenure_changes(tenure: Tenure, data: dict) -> None:
+    """Apply loaded (snake_case) fields. Nested objects merge field by field; lists replace."""
+    for name in SCALAR_FIELDS:
+        if name in data:
+            setattr(tenure, name, data[name])
+    if "tenured_asset" in data:
+        asset = data["tenured_asset"]
+        for key, attribute in ASSET_FIELDS.items():
+            if key in asset:
+                setattr(tenure, attribute, asset[key])
+        if "full_address" in asset and "postcode" not in asset:
+            tenure.asset_postcode = postcode_from_address(asset["full_address"])
+        tenure.postcode_normalised = normalise_postcode(tenure.asset_postcode)
+    if "charges" in data:
+        merged = dict(tenure.charges or {})
+        merged.update(_camel_charges(data["charges"] or {}))
+        tenure.charges = {k: merged.get(k) for k in CHARGE_FIELDS}
+    if "tenure_type" in data:
+        code = data["tenure_type"]["code"]
+        tenure.tenure_type_code = code
+        tenure.tenure_type_description = TENURE_TYPES[code]
+    if "terminated" in data:
+        terminated = data["terminated"] or {}
+        if "is_terminated" in terminated:
+            tenure.is_terminated = terminated["is_terminated"]
+        if "reason_for_termination" in terminated:
+            tenure.reason_for_termination = terminated["reason_for_termination"]
+    if "notices" in data:
+        tenure.notices = [_camel_notice(n) for n in (data["notices"] or [])]
+    if "legacy_references" in data:
+        tenure.legacy_references = [dict(r) for r in (data["legacy_references"] or [])]
+
+
+def _camel_charges(charges: dict) -> dict:
+    return {camelcase(k): v for k, v in charges.items()}
+
+
+def _camel_notice(notice: dict) -> dict:
+    return _json_dates({camelcase(k): v for k, v in notice.items()})
+
+
+def apply_member_changes(member: HouseholdMember, data: dict) -> None:
+    if "full_name" in data:
+        member.set_full_name(data["full_name"])
+    for name in MEMBER_FIELDS:
+        if name in data:
+            setattr(member, name, data[name])
+
+
+def create_tenure(data: dict) -> Tenure:
+    tenure = Tenure(id=uuid.uuid4(), is_terminated=False)
+    apply_tenure_changes(tenure, data)
+    for member_data in data.get("household_members") or []:
+        member = HouseholdMember(
+            id=member_data.get("id") or uuid.uuid4(), type="person", is_responsible=False
+        )
+        apply_member_changes(member, member_data)
+        tenure.household_members.append(member)
+    db.session.add(tenure)
+    activity_log.record("create", "tenure", tenure.id, None, tenure_to_json(tenure))
+    db.session.commit()
+    return tenure
+
+
+def _touch(tenure: Tenure) -> None:
+    """Mark the tenure row changed so its UPDATE runs, bumping `version` (and so the ETag)."""
+    tenure.updated_at = utcnow()
+    flag_modified(tenure, "updated_at")
+
+
+def _commit_or_stale() -> None:
+    try:
+        db.session.commit()
+    except StaleDataError:
+        db.session.rollback()
+        raise StaleTenure() from None
+
+
+def update_tenure(tenure: Tenure, data: dict) -> Tenure:
+    before = tenure_to_json(tenure)
+    apply_tenure_changes(tenure, data)
+    after = tenure_to_json(tenure)
+    if activity_log.record("update", "tenure", tenure.id, before, after) is not None:
+        _touch(tenure)
+    _commit_or_stale()
+    return tenure
+
+
+def _person_snapshot(tenure: Tenure, member: HouseholdMember) -> dict:
+    return {"tenureId": str(tenure.id), **household_member_to_json(member)}
+
+
+def upsert_household_member(tenure: Tenure, person_id: uuid.UUID, data: dict) -> tuple[HouseholdMember, bool]:
+    """Add the person to the household, or update them if already there. Returns (member, added)."""
+    member = find_member(tenure, person_id)
+    if member is None:
+        member = HouseholdMember(id=person_id, type="person", is_responsible=False)
+        apply_member_changes(member, data)
+        tenure.household_members.append(member)
+        activity_log.record("create", "person", person_id, None, _person_snapshot(tenure, member))
+        added = changed = True
+    else:
+        before = _person_snapshot(tenure, member)
+        apply_member_changes(member, data)
+        activity = activity_log.record(
+            "update", "person", person_id, before, _person_snapshot(tenure, member)
+        )
+        if activity is not None:
+            # Which household the change was in, even though the tenure id itself did not change.
+            activity.old_data = {"tenureId": str(tenure.id), **activity.old_data}
+            activity.new_data = {"tenureId": str(tenure.id), **activity.new_data}
+        added, changed = False, activity is not None
+    if changed:
+        _touch(tenure)
+    _commit_or_stale()
+    return member, added
+
+
+def remove_household_member(tenure: Tenure, member: HouseholdMember) -> None:
+    activity_log.record("delete", "person", member.id, _person_snapshot(tenure, member), None)
+    tenure.household_members.remove(member)
+    _touch(tenure)
+    _commit_or_stale()
+
+
+def find_member(tenure: Tenure, person_id: uuid.UUID) -> HouseholdMember | None:
+    return next((m for m in tenure.household_members if m.id == person_id), None)
