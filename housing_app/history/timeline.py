@@ -1,0 +1,161 @@
+"""The activity history in words officers read: who changed what, from what, to what, and when.
+
+Activities hold API-style data (camelCase keys, RFC 3339 dates, nested lists); this turns each
+into a title and rows of (what, from, to) lines, whatever entity it is about.
+"""
+
+import re
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
+
+from housing_app.api.fields import parse_rfc3339
+from housing_app.extensions import db
+from housing_app.models import Activity
+from housing_app.template_filters import govuk_date, govuk_datetime
+
+NOT_SET = "Not set"
+TARGET_NAMES = {
+    "tenure": "Tenure",
+    "person": "Person",
+    "contract": "Contract",
+    "process": "Visit",
+    "asset": "Property",
+    "user": "Officer account",
+    "contactDetails": "Contact details",
+    "equalityInformation": "Equality information",
+    "note": "Note",
+    "repair": "Repair",
+}
+VERBS = {"create": "created", "update": "updated", "delete": "deleted", "migrate": "migrated"}
+# Words the generic camelCase splitting would get wrong.
+LABELS = {
+    "isVATRegistered": "VAT registered",
+    "lhaArea": "LHA area",
+    "lhaRate": "LHA rate",
+    "uprn": "UPRN",
+    "tenuredAsset": "Property",
+    "householdMembers": "Household members",
+    "relatedPeople": "Related people",
+}
+# Bookkeeping, not something an officer changed.
+HIDDEN_KEYS = {"id", "targetId", "targetType", "tenureId", "versionNumber", "createdAt", "updatedAt"}
+MONEY_KEYS = ("amount", "rate", "charge", "rent", "balance", "fee")
+_CAMEL_WORD = re.compile(r"[A-Z]+(?=[A-Z][a-z]|\b|\d)|[A-Z]?[a-z]+|\d+")
+_LOOKS_LIKE_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}([Tt ]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})?)?$")
+
+
+@dataclass
+class Change:
+    label: str
+    before: list[str]
+    after: list[str]
+
+
+@dataclass
+class TimelineEntry:
+    id: uuid.UUID
+    title: str
+    author: str
+    author_email: str | None
+    when: datetime
+    kind: str
+    changes: list[Change] = field(default_factory=list)
+
+
+def label_for(key: str) -> str:
+    if key in LABELS:
+        return LABELS[key]
+    words = _CAMEL_WORD.findall(key) or [key]
+    if words[0] == "is" and len(words) > 1:
+        words = words[1:]
+    text = " ".join(word if word.isupper() and len(word) > 1 else word.lower() for word in words)
+    return text[:1].upper() + text[1:]
+
+
+def format_money(value) -> str:
+    return f"£{Decimal(str(value)):,.2f}"
+
+
+def format_date_text(value: str) -> str:
+    try:
+        moment = parse_rfc3339(value)
+    except Exception:  # not a date after all: show it as it is
+        return value
+    if (moment.hour, moment.minute, moment.second) == (0, 0, 0):
+        return govuk_date(moment.date())
+    return govuk_datetime(moment)
+
+
+def format_item(item: dict) -> str:
+    """One element of a nested list, e.g. a charge or a related person, on one line."""
+    if "frequency" in item or "amount" in item:
+        kind = " ".join(str(item[k]) for k in ("type", "subType") if item.get(k)) or "Charge"
+        amount = format_money(item["amount"]) if isinstance(item.get("amount"), int | float) else ""
+        return ", ".join(part for part in (kind, amount, item.get("frequency") or "") if part)
+    name = item.get("name") or item.get("fullName")
+    if name:
+        role = item.get("subType") or item.get("personTenureType") or item.get("type")
+        return f"{name} ({role})" if role else str(name)
+    return ", ".join(
+        f"{label_for(key)}: {format_value(key, value)[0]}"
+        for key, value in item.items()
+        if key != "id" and value not in (None, "", [], {})
+    )
+
+
+def format_value(key: str, value) -> list[str]:
+    """A value as lines of text."""
+    if value is None or value == "" or value == [] or value == {}:
+        return [NOT_SET]
+    if isinstance(value, bool):
+        return ["Yes" if value else "No"]
+    if isinstance(value, int | float):
+        return [format_money(value) if any(word in key.lower() for word in MONEY_KEYS) else str(value)]
+    if isinstance(value, str):
+        return [format_date_text(value) if _LOOKS_LIKE_DATE.match(value) else value]
+    if isinstance(value, list):
+        return [format_item(item) if isinstance(item, dict) else format_value(key, item)[0] for item in value]
+    if isinstance(value, dict):
+        return [format_item(value)]
+    return [str(value)]
+
+
+def changes_of(key: str, before, after, prefix: str = "") -> list[Change]:
+    """One row per changed value; two versions of a nested object (such as a visit's answers)
+    become one row per inner field that differs."""
+    label = f"{prefix}{label_for(key)}"
+    if isinstance(before, dict) and isinstance(after, dict):
+        inner = [k for k in dict.fromkeys([*before, *after]) if before.get(k) != after.get(k)]
+        return [change for k in inner for change in changes_of(k, before.get(k), after.get(k), f"{label}: ")]
+    return [Change(label, format_value(key, before), format_value(key, after))]
+
+
+def describe(activity: Activity) -> TimelineEntry:
+    old, new = activity.old_data or {}, activity.new_data or {}
+    keys = [key for key in dict.fromkeys([*old, *new]) if key not in HIDDEN_KEYS]
+    if activity.type == "create":
+        keys = [k for k in keys if new.get(k) not in (None, "", [], {})]
+    changes = [change for key in keys for change in changes_of(key, old.get(key), new.get(key))]
+    target = TARGET_NAMES.get(activity.target_type, label_for(activity.target_type))
+    return TimelineEntry(
+        id=activity.id,
+        title=f"{target} {VERBS.get(activity.type, activity.type)}",
+        author=activity.author_full_name or "Unknown",
+        author_email=activity.author_email,
+        when=activity.created_at,
+        kind=activity.type,
+        changes=changes,
+    )
+
+
+def timeline_statement(target_ids):
+    ids = [target_id for target_id in target_ids if target_id is not None]
+    return db.select(Activity).where(Activity.target_id.in_(ids))
+
+
+def activity_timeline(target_ids, limit: int = 10) -> list[TimelineEntry]:
+    """The latest `limit` activities of any of `target_ids`, newest first, described."""
+    statement = timeline_statement(target_ids).order_by(Activity.created_at.desc(), Activity.id.desc())
+    return [describe(activity) for activity in db.session.scalars(statement.limit(limit))]
