@@ -1,0 +1,570 @@
+"""The process engine API (Tenancy Management Process API): page layouts by page id, process
+records, key/value responses validated against the layout, section status and the review
+grouped by contact id. Scopes: processes:read, processes:write."""
+
+import uuid
+
+from flask import g
+from flask_login import current_user
+from flask_smorest import Blueprint
+from marshmallow import fields, validate
+
+from housing_app.api.auth import require_scope
+from housing_app.api.errors import ApiError, error_item
+from housing_app.api.fields import CamelCaseSchema, ErrorsSchema, RFC3339DateTime
+from housing_app.extensions import db
+from housing_app.models import Answer, Page, Process, ProcessType, Tenure, User
+from housing_app.processes.layouts import check_answer, is_question
+from housing_app.processes.service import (
+    ProcessError,
+    can_access,
+    photo_checker,
+    save_page_answers,
+    section_problems,
+    start_process,
+    update_process,
+)
+from housing_app.processes.summary import build_process_summary
+from housing_app.services.submission import NotReadyToSubmit, submit_process
+
+blp = Blueprint(
+    "processes_api",
+    __name__,
+    url_prefix="/api/v1/processes",
+    description="Manage a Tenancy processes: layouts, process records, responses, status and review",
+)
+
+MAX_LIMIT = 500
+EXAMPLE_PROCESS_ID = "5f2a4b8e-0c1d-4e7a-9b3c-2d1e0f9a8b7c"
+EXAMPLE_PAGE_ID = "9c8b7a6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d"
+EXAMPLE_CONTACT_ID = "11111111-1111-4111-8111-111111111111"
+
+
+# --- schemas -----------------------------------------------------------------------------
+
+
+class ProcessTypeSchema(CamelCaseSchema):
+    code = fields.String(metadata={"example": "tenancy_household_check"})
+    name = fields.String(metadata={"example": "Tenancy and Household Check"})
+
+
+class OfficerSchema(CamelCaseSchema):
+    id = fields.UUID()
+    name = fields.String(metadata={"example": "Olivia Officer"})
+    email = fields.String(metadata={"example": "olivia.officer@hackney.gov.uk"})
+
+
+class PageRefSchema(CamelCaseSchema):
+    page_id = fields.UUID(metadata={"example": EXAMPLE_PAGE_ID})
+    key = fields.String(metadata={"example": "present-for-check"})
+    title = fields.String(metadata={"example": "Present for check"})
+    section_key = fields.String(metadata={"example": "visit"})
+
+
+class ProcessSchema(CamelCaseSchema):
+    id = fields.UUID(metadata={"example": EXAMPLE_PROCESS_ID})
+    reference = fields.String(metadata={"example": "THC-000123"})
+    process_type = fields.Nested(ProcessTypeSchema)
+    layout_version = fields.Integer(metadata={"example": 1})
+    tenure_id = fields.UUID()
+    crm_interaction_guid = fields.UUID(
+        allow_none=True, metadata={"example": "3f2504e0-4f89-11d3-9a0c-0305e82c3301"}
+    )
+    officer = fields.Nested(OfficerSchema)
+    status = fields.String(metadata={"example": "in_progress", "enum": ["in_progress", "submitted"]})
+    created_at = RFC3339DateTime()
+    updated_at = RFC3339DateTime()
+    submitted_at = RFC3339DateTime(allow_none=True)
+    tenure_snapshot = fields.Dict(
+        metadata={
+            "description": "The tenure and household when the process started",
+            "example": {
+                "id": "0b7e1f4e-3c2a-4d5b-8e9f-1a2b3c4d5e6f",
+                "paymentReference": "228008911",
+                "address": "Flat 3, 14 Mare Street, London E8 1HH",
+                "householdMembers": [
+                    {"id": EXAMPLE_CONTACT_ID, "fullName": "Amina Okafor", "isResponsible": True}
+                ],
+            },
+        }
+    )
+    pages = fields.List(fields.Nested(PageRefSchema))
+
+
+class ProcessCreateSchema(CamelCaseSchema):
+    tenure_id = fields.UUID(required=True, metadata={"example": "0b7e1f4e-3c2a-4d5b-8e9f-1a2b3c4d5e6f"})
+    process_type = fields.String(
+        required=True,
+        validate=validate.Length(min=1, max=60),
+        metadata={"example": "tenancy_household_check", "description": "A process type code"},
+    )
+    crm_interaction_guid = fields.UUID(
+        allow_none=True, load_default=None, metadata={"example": "3f2504e0-4f89-11d3-9a0c-0305e82c3301"}
+    )
+    officer_email = fields.Email(
+        required=True,
+        metadata={
+            "example": "olivia.officer@hackney.gov.uk",
+            "description": "The officer carrying out the visit",
+        },
+    )
+
+
+class ProcessPatchSchema(CamelCaseSchema):
+    crm_interaction_guid = fields.UUID(
+        allow_none=True, metadata={"example": "3f2504e0-4f89-11d3-9a0c-0305e82c3301"}
+    )
+    officer_email = fields.Email(metadata={"example": "olivia.officer@hackney.gov.uk"})
+
+
+class LayoutElementSchema(CamelCaseSchema):
+    """One element of a page layout, as stored: see docs/process-layouts.md."""
+
+    class Meta:
+        unknown = "include"
+
+    type = fields.String(metadata={"example": "yesno"})
+    key = fields.String(metadata={"example": "tenantPresent"})
+    label = fields.String(metadata={"example": "Is the tenant present for the check?"})
+    required = fields.Boolean(metadata={"example": True})
+    per_member = fields.Boolean(metadata={"example": False})
+    show_when = fields.Dict(metadata={"example": {"key": "tenantPresent", "equals": "no"}})
+    options = fields.List(fields.Dict(), metadata={"example": [{"value": "yes", "label": "Yes"}]})
+
+
+class SectionRefSchema(CamelCaseSchema):
+    key = fields.String(metadata={"example": "visit"})
+    title = fields.String(metadata={"example": "Present for check"})
+
+
+class PageLayoutSchema(CamelCaseSchema):
+    page_id = fields.UUID(metadata={"example": EXAMPLE_PAGE_ID})
+    key = fields.String(metadata={"example": "present-for-check"})
+    title = fields.String(metadata={"example": "Present for check"})
+    process_type = fields.Nested(ProcessTypeSchema)
+    layout_version = fields.Integer(metadata={"example": 1})
+    section = fields.Nested(SectionRefSchema)
+    elements = fields.List(fields.Dict(), metadata={"description": "Ordered layout elements (key/value)"})
+
+
+class ResponseItemSchema(CamelCaseSchema):
+    page_id = fields.UUID(metadata={"example": EXAMPLE_PAGE_ID})
+    page_key = fields.String(metadata={"example": "present-for-check"})
+    key = fields.String(metadata={"example": "tenantPresent"})
+    contact_id = fields.UUID(allow_none=True, metadata={"example": None})
+    value = fields.Raw(allow_none=True, metadata={"example": "yes"})
+    updated_at = RFC3339DateTime()
+
+
+class ResponseResultSetSchema(CamelCaseSchema):
+    count = fields.Integer(metadata={"example": 42})
+    offset = fields.Integer(metadata={"example": 0})
+    limit = fields.Integer(metadata={"example": 100})
+
+
+class ResponseListMetadataSchema(CamelCaseSchema):
+    resultset = fields.Nested(ResponseResultSetSchema)
+
+
+class ResponseListSchema(CamelCaseSchema):
+    results = fields.List(fields.Nested(ResponseItemSchema))
+    metadata = fields.Nested(ResponseListMetadataSchema)
+
+
+class PagingSchema(CamelCaseSchema):
+    offset = fields.Integer(load_default=0, validate=validate.Range(min=0), metadata={"example": 0})
+    limit = fields.Integer(
+        load_default=100,
+        validate=validate.Range(min=1, max=MAX_LIMIT),
+        metadata={"example": 100, "description": f"At most {MAX_LIMIT}"},
+    )
+
+
+class ResponseInputSchema(CamelCaseSchema):
+    key = fields.String(
+        required=True, validate=validate.Length(min=1, max=100), metadata={"example": "tenantPresent"}
+    )
+    contact_id = fields.UUID(
+        allow_none=True,
+        load_default=None,
+        metadata={"example": None, "description": "The household member, for per-member questions"},
+    )
+    value = fields.Raw(
+        required=True,
+        allow_none=True,
+        metadata={"example": "yes", "description": "null removes the answer"},
+    )
+
+
+class ResponsesPostSchema(CamelCaseSchema):
+    page_id = fields.UUID(required=True, metadata={"example": EXAMPLE_PAGE_ID})
+    responses = fields.List(
+        fields.Nested(ResponseInputSchema),
+        required=True,
+        validate=validate.Length(min=1, max=500),
+        metadata={"example": [{"key": "tenantPresent", "contactId": None, "value": "yes"}]},
+    )
+
+
+class SectionStatusSchema(CamelCaseSchema):
+    key = fields.String(metadata={"example": "visit"})
+    title = fields.String(metadata={"example": "Present for check"})
+    status = fields.String(metadata={"example": "incomplete", "enum": ["complete", "incomplete"]})
+    problems = fields.List(
+        fields.String(),
+        metadata={"example": ["Present for check: Select an answer for ‘Was an interpreter used?’"]},
+    )
+    pages = fields.List(fields.Nested(PageRefSchema))
+
+
+class ProcessStatusSchema(CamelCaseSchema):
+    process_id = fields.UUID(metadata={"example": EXAMPLE_PROCESS_ID})
+    reference = fields.String(metadata={"example": "THC-000123"})
+    status = fields.String(metadata={"example": "in_progress"})
+    all_sections_complete = fields.Boolean(metadata={"example": False})
+    sections = fields.List(fields.Nested(SectionStatusSchema))
+
+
+class ReviewAnswerSchema(CamelCaseSchema):
+    key = fields.String(metadata={"example": "memberPresent"})
+    page_key = fields.String(metadata={"example": "present-for-check"})
+    question = fields.String(metadata={"example": "Is this person present?"})
+    answer = fields.String(metadata={"example": "Yes"})
+    value = fields.Raw(allow_none=True, metadata={"example": "yes"})
+    photo_ids = fields.List(fields.UUID())
+
+
+class ReviewSectionSchema(CamelCaseSchema):
+    key = fields.String(metadata={"example": "visit"})
+    title = fields.String(metadata={"example": "Present for check"})
+    answers = fields.List(fields.Nested(ReviewAnswerSchema))
+
+
+class ReviewGroupSchema(CamelCaseSchema):
+    contact_id = fields.UUID(allow_none=True, metadata={"example": EXAMPLE_CONTACT_ID})
+    heading = fields.String(metadata={"example": "Amina Okafor"})
+    sections = fields.List(fields.Nested(ReviewSectionSchema))
+
+
+class ProcessReviewSchema(CamelCaseSchema):
+    process_id = fields.UUID(metadata={"example": EXAMPLE_PROCESS_ID})
+    reference = fields.String(metadata={"example": "THC-000123"})
+    process_type = fields.String(metadata={"example": "Tenancy and Household Check"})
+    all_sections_complete = fields.Boolean(metadata={"example": False})
+    groups = fields.List(
+        fields.Nested(ReviewGroupSchema),
+        metadata={"description": "The household (contactId null) first, then each household member"},
+    )
+
+
+# --- helpers -----------------------------------------------------------------------------
+
+
+def load_process(process_id: uuid.UUID) -> Process:
+    process = db.session.get(Process, process_id)
+    # A signed-in officer reading through the browser sees only the visits they may open.
+    hidden = (
+        process is not None
+        and getattr(g, "api_client", None) is None
+        and not can_access(current_user, process)
+    )
+    if process is None or hidden:
+        raise ApiError(404, f"No process with id {process_id}.", "The process could not be found.")
+    return process
+
+
+def page_ref(page: Page) -> dict:
+    return {"page_id": page.id, "key": page.key, "title": page.title, "section_key": page.section.key}
+
+
+def process_document(process: Process) -> dict:
+    return {
+        "id": process.id,
+        "reference": process.reference,
+        "process_type": process.process_type,
+        "layout_version": process.layout_version.number,
+        "tenure_id": process.tenure_id,
+        "crm_interaction_guid": process.crm_interaction_guid,
+        "officer": process.officer,
+        "status": process.status,
+        "created_at": process.created_at,
+        "updated_at": process.updated_at,
+        "submitted_at": process.submitted_at,
+        "tenure_snapshot": process.tenure_snapshot,
+        "pages": [page_ref(page) for page in process.layout_version.pages],
+    }
+
+
+def officer_by_email(email: str) -> User:
+    officer = db.session.scalar(db.select(User).where(User.email == User.normalise_email(email)))
+    if officer is None or not officer.is_active:
+        raise ApiError(400, f"officerEmail: no active officer has the email address {email}.")
+    return officer
+
+
+def responses_query(process: Process):
+    return (
+        db.select(Answer, Page)
+        .join(Page, Answer.page_id == Page.id)
+        .where(Answer.process_id == process.id)
+        .order_by(Page.position, Answer.key, Answer.contact_id, Answer.id)
+    )
+
+
+def responses_document(process: Process, offset: int, limit: int) -> dict:
+    count = db.session.scalar(
+        db.select(db.func.count()).select_from(Answer).where(Answer.process_id == process.id)
+    )
+    rows = db.session.execute(responses_query(process).offset(offset).limit(limit)).all()
+    return {
+        "results": [
+            {
+                "page_id": page.id,
+                "page_key": page.key,
+                "key": answer.key,
+                "contact_id": answer.contact_id,
+                "value": answer.value,
+                "updated_at": answer.updated_at,
+            }
+            for answer, page in rows
+        ],
+        "metadata": {"resultset": {"count": count, "offset": offset, "limit": limit}},
+    }
+
+
+# --- endpoints ---------------------------------------------------------------------------
+
+
+@blp.route("/pages/<uuid:pageId>/layout")
+@require_scope("processes:read")
+@blp.response(200, PageLayoutSchema)
+@blp.alt_response(404, schema=ErrorsSchema, description="No page with this id")
+def get_page_layout(pageId):
+    page_id = pageId
+    """A page's layout: its ordered elements as key/value documents."""
+    page = db.session.get(Page, page_id)
+    if page is None:
+        raise ApiError(404, f"No page with id {page_id}.", "The page could not be found.")
+    version = page.layout_version
+    return {
+        "page_id": page.id,
+        "key": page.key,
+        "title": page.title,
+        "process_type": version.process_type,
+        "layout_version": version.number,
+        "section": page.section,
+        "elements": page.elements,
+    }
+
+
+@blp.route("", methods=["POST"])
+@require_scope("processes:write")
+@blp.arguments(ProcessCreateSchema)
+@blp.response(201, ProcessSchema)
+@blp.alt_response(400, schema=ErrorsSchema, description="The request is not valid")
+def create_process(data):
+    """Start a process for a tenure (snapshotting the tenure and household)."""
+    tenure = db.session.get(Tenure, data["tenure_id"])
+    if tenure is None:
+        raise ApiError(400, f"tenureId: no tenure with id {data['tenure_id']}.")
+    process_type = db.session.scalar(db.select(ProcessType).where(ProcessType.code == data["process_type"]))
+    if process_type is None or process_type.latest_version is None:
+        codes = ", ".join(sorted(db.session.scalars(db.select(ProcessType.code))))
+        raise ApiError(400, f"processType: unknown process type '{data['process_type']}' (known: {codes}).")
+    officer = officer_by_email(data["officer_email"])
+    process = start_process(tenure, process_type, officer, data["crm_interaction_guid"])
+    db.session.commit()
+    return process_document(process)
+
+
+@blp.route("/<uuid:processId>")
+@require_scope("processes:read")
+@blp.response(200, ProcessSchema)
+@blp.alt_response(404, schema=ErrorsSchema, description="No process with this id")
+def get_process(processId):
+    process_id = processId
+    """A process record."""
+    return process_document(load_process(process_id))
+
+
+@blp.route("/<uuid:processId>", methods=["PATCH"])
+@require_scope("processes:write")
+@blp.arguments(ProcessPatchSchema)
+@blp.response(200, ProcessSchema)
+@blp.alt_response(404, schema=ErrorsSchema, description="No process with this id")
+@blp.alt_response(409, schema=ErrorsSchema, description="The process has been submitted")
+def patch_process(data, processId):
+    process_id = processId
+    """Change a process's CRM interaction GUID or officer."""
+    process = load_process(process_id)
+    if process.is_submitted:
+        raise ApiError(409, "The process has been submitted and can no longer be changed.")
+    changes = {}
+    if "crm_interaction_guid" in data:
+        changes["crm_interaction_guid"] = data["crm_interaction_guid"]
+    if "officer_email" in data:
+        changes["officer_id"] = officer_by_email(data["officer_email"]).id
+    if changes:
+        update_process(process, **changes)
+        db.session.commit()
+    return process_document(process)
+
+
+@blp.route("/<uuid:processId>/submit", methods=["POST"])
+@require_scope("processes:write")
+@blp.response(200, ProcessSchema)
+@blp.alt_response(404, schema=ErrorsSchema, description="No process with this id")
+@blp.alt_response(409, schema=ErrorsSchema, description="Already submitted")
+@blp.alt_response(422, schema=ErrorsSchema, description="Sections are incomplete; each is listed")
+def submit(processId):
+    """Submit a process whose sections are all complete: it becomes read-only, its PDF summary is
+    stored (GET /processes/{id}/pdf) and emailed to the officer and the team mailbox."""
+    process = load_process(processId)
+    if process.is_submitted:
+        raise ApiError(409, "The process has already been submitted.")
+    try:
+        submit_process(process)
+    except NotReadyToSubmit as exc:
+        db.session.rollback()
+        errors = [
+            error_item(f"Section '{section.key}' ({section.title}) is incomplete.", str(exc), 422)
+            for section in exc.sections
+        ]
+        raise ApiError(422, errors or [str(exc)]) from None
+    db.session.commit()
+    return process_document(process)
+
+
+submit.takes_no_body = True
+
+
+@blp.route("/<uuid:processId>/responses")
+@require_scope("processes:read")
+@blp.arguments(PagingSchema, location="query")
+@blp.response(200, ResponseListSchema)
+@blp.alt_response(404, schema=ErrorsSchema, description="No process with this id")
+def get_responses(paging, processId):
+    process_id = processId
+    """The answers recorded so far, as key/value rows (per household member where it applies)."""
+    process = load_process(process_id)
+    return responses_document(process, paging["offset"], paging["limit"])
+
+
+@blp.route("/<uuid:processId>/responses", methods=["POST"])
+@require_scope("processes:write")
+@blp.arguments(ResponsesPostSchema)
+@blp.response(200, ResponseListSchema)
+@blp.alt_response(400, schema=ErrorsSchema, description="A response does not fit the page layout")
+@blp.alt_response(404, schema=ErrorsSchema, description="No process with this id")
+@blp.alt_response(409, schema=ErrorsSchema, description="The process has been submitted")
+def post_responses(data, processId):
+    process_id = processId
+    """Save answers for one page. Each is validated against the page layout of the version the
+    process started on; required answers are not enforced here (see /status). All or nothing."""
+    process = load_process(process_id)
+    if process.is_submitted:
+        raise ApiError(409, "The process has been submitted and can no longer be changed.")
+    page = next((p for p in process.layout_version.pages if p.id == data["page_id"]), None)
+    if page is None:
+        raise ApiError(
+            400,
+            f"pageId: {data['page_id']} is not a page of this process's layout "
+            f"(version {process.layout_version.number}).",
+        )
+    values = validated_values(process, page, data["responses"])
+    try:
+        save_page_answers(process, page, values)
+    except ProcessError as exc:
+        raise ApiError(409, str(exc)) from None
+    db.session.commit()
+    return responses_document(process, 0, MAX_LIMIT)
+
+
+def validated_values(process: Process, page: Page, responses: list[dict]) -> dict:
+    questions = {e["key"]: e for e in page.elements if is_question(e)}
+    member_ids = {m["id"] for m in process.household_members}
+    photo_exists = photo_checker(process)
+    values, errors = {}, []
+    for index, response in enumerate(responses):
+        where = f"responses[{index}]"
+        question = questions.get(response["key"])
+        contact_id = str(response["contact_id"]) if response["contact_id"] else None
+        if question is None:
+            errors.append(f"{where}.key: '{response['key']}' is not a question on page '{page.key}'.")
+            continue
+        if question.get("perMember") and contact_id not in member_ids:
+            errors.append(
+                f"{where}.contactId: '{response['key']}' is asked per household member; give a contactId"
+            )
+            continue
+        if not question.get("perMember") and contact_id is not None:
+            errors.append(
+                f"{where}.contactId: '{response['key']}' is about the household; contactId must be null."
+            )
+            continue
+        error = check_answer({**question, "required": False}, response["value"], photo_exists)
+        if error:
+            errors.append(f"{where}.value: {error}")
+            continue
+        values[(question["key"], contact_id)] = response["value"]
+    if errors:
+        raise ApiError(400, [error_item(message, message, 400) for message in errors])
+    return values
+
+
+@blp.route("/<uuid:processId>/status")
+@require_scope("processes:read")
+@blp.response(200, ProcessStatusSchema)
+@blp.alt_response(404, schema=ErrorsSchema, description="No process with this id")
+def get_status(processId):
+    process_id = processId
+    """Each section's status (complete when all its required answers are valid)."""
+    process = load_process(process_id)
+    sections = []
+    for section in process.layout_version.sections:
+        problems = section_problems(process, section)
+        sections.append(
+            {
+                "key": section.key,
+                "title": section.title,
+                "status": "incomplete" if problems else "complete",
+                "problems": problems,
+                "pages": [page_ref(page) for page in section.pages],
+            }
+        )
+    return {
+        "process_id": process.id,
+        "reference": process.reference,
+        "status": process.status,
+        "all_sections_complete": all(s["status"] == "complete" for s in sections),
+        "sections": sections,
+    }
+
+
+@blp.route("/<uuid:processId>/review")
+@require_scope("processes:read")
+@blp.response(200, ProcessReviewSchema)
+@blp.alt_response(404, schema=ErrorsSchema, description="No process with this id")
+def get_review(processId):
+    process_id = processId
+    """Everything answered, merged and grouped by contact id (household first), then section."""
+    process = load_process(process_id)
+    summary = build_process_summary(process)
+    complete = not any(section_problems(process, s) for s in process.layout_version.sections)
+    return {
+        "process_id": process.id,
+        "reference": process.reference,
+        "process_type": summary.process_type_name,
+        "all_sections_complete": complete,
+        "groups": [
+            {
+                "contact_id": group.contact_id,
+                "heading": group.heading,
+                "sections": [
+                    {"key": section.key, "title": section.title, "answers": section.answers}
+                    for section in group.sections
+                ],
+            }
+            for group in summary.groups
+        ],
+    }

@@ -1,0 +1,302 @@
+"""WTForms built at run time from a page layout: a fresh FlaskForm subclass per request, one
+field per question (per member for `perMember` questions), rendered with GOV.UK widgets.
+
+Validation is the layout's own (`layouts.check_answer`), so the officer pages, the API and the
+section status all agree on what a valid answer is.
+"""
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from flask import request
+from flask_wtf import FlaskForm
+from govuk_frontend_wtf.wtforms_widgets import (
+    GovCheckboxesInput,
+    GovDateInput,
+    GovFileInput,
+    GovRadioInput,
+    GovSelect,
+    GovTextArea,
+    GovTextInput,
+)
+from wtforms import (
+    DateField,
+    HiddenField,
+    MultipleFileField,
+    RadioField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import Optional
+from wtforms.widgets import CheckboxInput
+
+from housing_app.models import Page, Process
+from housing_app.processes import photos as photo_store
+from housing_app.processes.layouts import check_answer, is_empty, options_of, parse_number
+from housing_app.processes.service import Slot, answer_values, page_slots, photo_checker, slot_visible
+
+
+class GovDateField(DateField):
+    """Day / month / year boxes; blank boxes are no answer, a bad date is remembered as typed."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("format", "%d %m %Y")
+        super().__init__(*args, **kwargs)
+        self.not_a_date = False
+
+    def process_formdata(self, valuelist):
+        # The widget unpacks raw_data as (day, month, year): give it exactly three, or none.
+        self.raw_data = (list(valuelist) + ["", "", ""])[:3] if valuelist else None
+        if not valuelist or not any(v.strip() for v in valuelist):
+            self.data = None
+            return
+        try:
+            self.data = datetime.strptime(" ".join(v.strip() for v in valuelist), "%d %m %Y").date()
+        except ValueError:
+            self.data = None
+            self.not_a_date = True
+
+
+def _choices(element: dict) -> list[SelectChoice]:
+    return [SelectChoice(o["value"], o["label"]) for o in options_of(element)]
+
+
+def make_field(element: dict):
+    label, hint = element["label"], element.get("hint")
+    kind = element["type"]
+    common = {"label": label, "description": hint, "validators": [Optional()]}
+    if kind == "text":
+        return StringField(widget=GovTextInput(), **common)
+    if kind == "textarea":
+        return TextAreaField(widget=GovTextArea(), **common)
+    if kind == "number":
+        return StringField(widget=GovTextInput(), **common)
+    if kind == "date":
+        return GovDateField(widget=GovDateInput(), **common)
+    if kind in ("yesno", "radios"):
+        return RadioField(choices=_choices(element), validate_choice=False, widget=GovRadioInput(), **common)
+    if kind == "checkboxes":
+        return SelectMultipleField(
+            choices=_choices(element),
+            validate_choice=False,
+            widget=GovCheckboxesInput(),
+            option_widget=CheckboxInput(),
+            **common,
+        )
+    if kind == "select":
+        choices = [SelectChoice("", "Select an option")] + _choices(element)
+        return SelectField(choices=choices, validate_choice=False, widget=GovSelect(), **common)
+    if kind == "photo":
+        return MultipleFileField(widget=GovFileInput(multiple=True), **common)
+    if kind == "signature":
+        return HiddenField(**common)
+    raise ValueError(f"no field for {kind}")
+
+
+def initial_data(element: dict, value):
+    """A stored answer as the field's data."""
+    if value is None:
+        return None
+    kind = element["type"]
+    if kind == "date":
+        try:
+            return date.fromisoformat(value)
+        except (TypeError, ValueError):
+            return None
+    if kind == "number":
+        return str(value)
+    if kind in ("photo", "signature"):
+        return None
+    return value
+
+
+@dataclass
+class Block:
+    """One thing on the page, in order: content, a question, or a member's repeated block."""
+
+    kind: str  # "content" | "question" | "member"
+    element: dict | None = None
+    slot: Slot | None = None
+    field_name: str | None = None
+    condition_field: str | None = None
+    condition_label: str | None = None
+    member: dict | None = None
+    items: list["Block"] = field(default_factory=list)
+
+
+def build_blocks(process: Process, page: Page) -> list[Block]:
+    """Layout elements in order; runs of perMember elements repeat once per household member."""
+    blocks: list[Block] = []
+    run: list[dict] = []
+
+    def flush():
+        if not run:
+            return
+        for member in process.household_members:
+            items = [_block(element, process, page, member) for element in run]
+            blocks.append(Block(kind="member", member=member, items=items))
+        run.clear()
+
+    for element in page.elements:
+        if element.get("perMember"):
+            run.append(element)
+            continue
+        flush()
+        blocks.append(_block(element, process, page, None))
+    flush()
+    return blocks
+
+
+def _block(element: dict, process: Process, page: Page, member: dict | None) -> Block:
+    condition_field = condition_label = None
+    condition = element.get("showWhen")
+    if condition:
+        controlling = next(e for e in page.elements if e.get("key") == condition["key"])
+        controlling_slot = Slot(controlling, member if controlling.get("perMember") else None)
+        condition_field = controlling_slot.field_name
+        labels = {o["value"]: o["label"] for o in options_of(controlling)}
+        condition_label = (
+            f"Answer this if ‘{controlling['label'].rstrip('?')}’ is ‘{labels.get(condition['equals'])}’."
+        )
+    if element["type"] in ("heading", "paragraph", "hint", "warning"):
+        return Block(
+            kind="content", element=element, condition_field=condition_field, condition_label=condition_label
+        )
+    slot = Slot(element, member)
+    return Block(
+        kind="question",
+        element=element,
+        slot=slot,
+        field_name=slot.field_name,
+        condition_field=condition_field,
+        condition_label=condition_label,
+    )
+
+
+def build_page_form(process: Process, page: Page, submitted: bool):
+    """A form class made for this page and process (its household), instantiated from the
+    request when `submitted`, else filled from the stored answers."""
+    slots = list(page_slots(process, page))
+    attributes = {slot.field_name: make_field(slot.element) for slot in slots}
+    page_form_class = type("PageForm", (FlaskForm,), attributes)
+    values = answer_values(process)
+    if submitted:
+        form = page_form_class()
+    else:
+        data = {
+            slot.field_name: initial_data(slot.element, values.get((slot.key, slot.contact_id)))
+            for slot in slots
+        }
+        form = page_form_class(formdata=None, data=data)
+    form.slots = slots
+    form.blocks = build_blocks(process, page)
+    form.stored_values = values
+    return form
+
+
+@dataclass
+class PageSubmission:
+    values: dict  # {(key, contact_id): value} to store
+    errors: dict  # {field_name: message}
+
+
+def read_submission(process: Process, form, enforce_required: bool) -> PageSubmission:
+    """Convert the posted fields into stored values and check them against the layout.
+
+    Photos are stored as they arrive so a file chosen once is never lost; other answers with
+    errors are left out of `values` (what was typed stays in the form)."""
+    converted: dict[tuple[str, str | None], object] = {}
+    errors: dict[str, str] = {}
+    for slot in form.slots:
+        try:
+            converted[(slot.key, slot.contact_id)] = _convert(
+                process, slot, form[slot.field_name], form.stored_values
+            )
+        except ValueError as exc:
+            errors[slot.field_name] = _for_member(str(exc), slot)
+    on_page = {(s.key, s.contact_id) for s in form.slots}
+    photo_exists = photo_checker(process)
+
+    def answer_for(key, contact_id):
+        if (key, contact_id) in on_page:
+            return converted.get((key, contact_id))
+        return form.stored_values.get((key, contact_id))
+
+    values = {}
+    for slot in form.slots:
+        slot_id = (slot.key, slot.contact_id)
+        if slot.field_name in errors:
+            continue
+        if not slot_visible(slot, answer_for):
+            values[slot_id] = None  # a question that no longer applies keeps no answer
+            continue
+        question = slot.element if enforce_required else {**slot.element, "required": False}
+        value = converted.get(slot_id)
+        error = check_answer(question, value, photo_exists)
+        if error:
+            errors[slot.field_name] = _for_member(error, slot)
+            if not is_empty(value):
+                continue  # an invalid answer is not stored; the stored one stays
+        values[slot_id] = value
+    for name, message in errors.items():
+        form[name].errors = [message]
+    return PageSubmission(values=values, errors=errors)
+
+
+def _for_member(message: str, slot: Slot) -> str:
+    return f"{message} for {slot.member['fullName']}" if slot.member else message
+
+
+def _convert(process: Process, slot: Slot, form_field, stored: dict):
+    element, kind = slot.element, slot.element["type"]
+    if kind in ("text", "textarea"):
+        return (form_field.data or "").replace("\r\n", "\n").strip()
+    if kind == "number":
+        text = (form_field.data or "").strip()
+        if not text:
+            return None
+        number = parse_number(text)
+        if number is None:
+            raise ValueError(f"‘{element['label']}’ must be a number, like 12 or 12.50")
+        return number
+    if kind == "date":
+        if form_field.not_a_date:
+            raise ValueError(f"‘{element['label']}’ must be a real date, like 27 3 2024")
+        return form_field.data.isoformat() if form_field.data else None
+    if kind == "checkboxes":
+        return list(form_field.data or [])
+    if kind == "photo":
+        return _convert_photos(process, slot, stored)
+    if kind == "signature":
+        return _convert_signature(process, slot, form_field, stored)
+    return form_field.data or None
+
+
+def _convert_photos(process: Process, slot: Slot, stored: dict) -> list[str]:
+    existing = list(stored.get((slot.key, slot.contact_id)) or [])
+    removed = set(request.form.getlist(f"{slot.field_name}__remove"))
+    kept = [photo_id for photo_id in existing if photo_id not in removed]
+    for upload in request.files.getlist(slot.field_name):
+        if not upload or not upload.filename:
+            continue
+        try:
+            kept.append(str(photo_store.store_photo(process, upload.read()).id))
+        except photo_store.PhotoError as exc:
+            raise ValueError(f"{exc} ({upload.filename[:80]})") from None
+    return kept
+
+
+def _convert_signature(process: Process, slot: Slot, form_field, stored: dict):
+    existing = stored.get((slot.key, slot.contact_id))
+    data = (form_field.data or "").strip()
+    if not data:
+        return existing
+    if data == "clear":
+        return None
+    try:
+        return str(photo_store.store_drawn_signature(process, data).id)
+    except photo_store.PhotoError as exc:
+        raise ValueError(str(exc)) from None

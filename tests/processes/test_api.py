@@ -1,0 +1,266 @@
+"""The process JSON API: layouts by page id, create / get / patch, responses validated against
+the layout, status and the review grouped by contact id."""
+
+import uuid
+
+from housing_app.extensions import db
+from housing_app.models import Activity, Answer, Process
+from housing_app.processes.service import find_page
+from tests.conftest import make_user
+from tests.processes.conftest import PARTNER_ID, TENANT_ID, client_for, fresh_get, start
+
+CRM_GUID = "3f2504e0-4f89-11d3-9a0c-0305e82c3301"
+
+
+def test_page_layout_by_page_id(client, api_token, thc):
+    page = find_page(thc, "present-for-check")
+    response = client.get(f"/api/v1/processes/pages/{page.id}/layout", headers=api_token("processes:read"))
+    assert response.status_code == 200
+    body = response.get_json()
+    assert body["pageId"] == str(page.id) and body["key"] == "present-for-check"
+    assert body["processType"] == {"code": "tenancy_household_check", "name": "Tenancy and Household Check"}
+    assert body["layoutVersion"] == 1 and body["section"] == {"key": "visit", "title": "Present for check"}
+    keys = [e.get("key") for e in body["elements"]]
+    assert keys[:3] == [None, "tenantPresent", "tenantAbsentReason"]
+    assert body["elements"][2]["showWhen"] == {"key": "tenantPresent", "equals": "no"}
+
+    missing = client.get(
+        f"/api/v1/processes/pages/{uuid.uuid4()}/layout", headers=api_token("processes:read")
+    )
+    assert missing.status_code == 404 and missing.get_json()["errors"][0]["userMessage"]
+
+
+def test_create_get_and_patch_a_process(client, api_token, layouts, tenure, officer):
+    headers = api_token("processes:read", "processes:write")
+    response = client.post(
+        "/api/v1/processes",
+        json={
+            "tenureId": str(tenure.id),
+            "processType": "home_check",
+            "crmInteractionGuid": CRM_GUID,
+            "officerEmail": officer.email.upper(),
+        },
+        headers=headers,
+    )
+    assert response.status_code == 201, response.get_json()
+    created = response.get_json()
+    assert created["reference"] == "HC-000001" and created["status"] == "in_progress"
+    assert created["crmInteractionGuid"] == CRM_GUID and created["officer"]["email"] == officer.email
+    assert created["createdAt"].endswith("Z") and len(created["createdAt"]) == 20
+    assert created["submittedAt"] is None
+    assert [m["fullName"] for m in created["tenureSnapshot"]["householdMembers"]] == [
+        "Amina Okafor",
+        "Daniel Okafor",
+    ]
+    assert created["pages"][0]["key"] == "present-for-check"
+
+    fetched = client.get(f"/api/v1/processes/{created['id']}", headers=headers).get_json()
+    assert fetched == created
+
+    other = make_user("officer", email="second@hackney.example")
+    patched = client.patch(
+        f"/api/v1/processes/{created['id']}",
+        json={"crmInteractionGuid": None, "officerEmail": other.email},
+        headers=headers,
+    )
+    assert patched.status_code == 200
+    assert patched.get_json()["crmInteractionGuid"] is None and patched.get_json()["officer"]["id"] == str(
+        other.id
+    )
+    activities = db.session.scalars(
+        db.select(Activity).where(Activity.target_id == uuid.UUID(created["id"]))
+    ).all()
+    assert sorted(a.type for a in activities) == ["create", "update"]
+    update = next(a for a in activities if a.type == "update")
+    assert update.author_full_name == "API client: test client"
+    assert update.new_data == {"crmInteractionGuid": None, "officerId": str(other.id)}
+
+
+def test_create_refuses_bad_input_with_clear_errors(client, api_token, layouts, tenure, officer):
+    headers = api_token("processes:write")
+    cases = [
+        (
+            {"tenureId": str(uuid.uuid4()), "processType": "home_check", "officerEmail": officer.email},
+            "tenureId",
+        ),
+        (
+            {"tenureId": str(tenure.id), "processType": "gas_check", "officerEmail": officer.email},
+            "processType",
+        ),
+        (
+            {"tenureId": str(tenure.id), "processType": "home_check", "officerEmail": "nobody@x.example"},
+            "officerEmail",
+        ),
+        (
+            {
+                "tenureId": str(tenure.id),
+                "processType": "home_check",
+                "officerEmail": officer.email,
+                "crmInteractionGuid": "x",
+            },
+            "crmInteractionGuid",
+        ),
+        ({"processType": "home_check", "officerEmail": officer.email}, "tenureId"),
+    ]
+    for body, field in cases:
+        response = client.post("/api/v1/processes", json=body, headers=headers)
+        assert response.status_code == 400, body
+        assert field in response.get_json()["errors"][0]["developerMessage"], response.get_json()
+    assert db.session.scalars(db.select(Process)).all() == []
+
+
+def test_scopes_are_required(client, api_token, thc):
+    assert client.get(f"/api/v1/processes/{thc.id}").status_code == 401
+    assert client.get(f"/api/v1/processes/{thc.id}", headers=api_token("tenures:read")).status_code == 403
+    response = client.post(
+        f"/api/v1/processes/{thc.id}/responses",
+        json={"pageId": str(uuid.uuid4()), "responses": [{"key": "x", "value": "y"}]},
+        headers=api_token("processes:read"),
+    )
+    assert response.status_code == 403
+
+
+def test_responses_round_trip_and_are_validated_against_the_layout(client, api_token, thc):
+    headers = api_token("processes:read", "processes:write")
+    page = find_page(thc, "present-for-check")
+    body = {
+        "pageId": str(page.id),
+        "responses": [
+            {"key": "tenantPresent", "value": "yes"},
+            {"key": "memberPresent", "contactId": str(TENANT_ID), "value": "yes"},
+            {"key": "memberPresent", "contactId": str(PARTNER_ID), "value": "no"},
+        ],
+    }
+    response = client.post(f"/api/v1/processes/{thc.id}/responses", json=body, headers=headers)
+    assert response.status_code == 200, response.get_json()
+    listed = client.get(f"/api/v1/processes/{thc.id}/responses", headers=headers).get_json()
+    assert listed["metadata"]["resultset"] == {"count": 3, "offset": 0, "limit": 100}
+    assert {(r["key"], r["contactId"], r["value"]) for r in listed["results"]} == {
+        ("tenantPresent", None, "yes"),
+        ("memberPresent", str(TENANT_ID), "yes"),
+        ("memberPresent", str(PARTNER_ID), "no"),
+    }
+    assert all(r["pageId"] == str(page.id) and r["updatedAt"].endswith("Z") for r in listed["results"])
+    second = client.get(f"/api/v1/processes/{thc.id}/responses?offset=1&limit=1", headers=headers).get_json()
+    assert len(second["results"]) == 1 and second["metadata"]["resultset"]["count"] == 3
+
+    bad = {
+        "pageId": str(page.id),
+        "responses": [
+            {"key": "tenantPresent", "value": "perhaps"},
+            {"key": "memberPresent", "value": "yes"},
+            {"key": "tenantPresent", "contactId": str(TENANT_ID), "value": "yes"},
+            {"key": "noSuchQuestion", "value": "x"},
+            {"key": "interpreterUsed", "value": "no"},
+        ],
+    }
+    response = client.post(f"/api/v1/processes/{thc.id}/responses", json=bad, headers=headers)
+    assert response.status_code == 400
+    messages = [e["developerMessage"] for e in response.get_json()["errors"]]
+    assert len(messages) == 4
+    assert messages[0].startswith("responses[0].value: Choose one of the options")
+    assert messages[1].startswith("responses[1].contactId") and messages[2].startswith(
+        "responses[2].contactId"
+    )
+    assert messages[3].startswith("responses[3].key: 'noSuchQuestion' is not a question")
+    # All or nothing: the valid response in the bad request was not saved.
+    assert db.session.scalar(db.select(Answer).where(Answer.key == "interpreterUsed")) is None
+
+    other_version_page = {"pageId": str(uuid.uuid4()), "responses": [{"key": "tenantPresent", "value": "no"}]}
+    response = client.post(f"/api/v1/processes/{thc.id}/responses", json=other_version_page, headers=headers)
+    assert (
+        response.status_code == 400
+        and "is not a page of this process" in response.get_json()["errors"][0]["developerMessage"]
+    )
+
+    # null removes an answer.
+    removal = {"pageId": str(page.id), "responses": [{"key": "tenantPresent", "value": None}]}
+    assert (
+        client.post(f"/api/v1/processes/{thc.id}/responses", json=removal, headers=headers).status_code == 200
+    )
+    assert db.session.scalar(db.select(Answer).where(Answer.key == "tenantPresent")) is None
+
+
+def test_status_and_review(client, api_token, thc):
+    headers = api_token("processes:read", "processes:write")
+    page = find_page(thc, "present-for-check")
+    answers = [
+        {"key": "tenantPresent", "value": "yes"},
+        {"key": "visitLocation", "value": "property"},
+        {"key": "memberPresent", "contactId": str(TENANT_ID), "value": "yes"},
+        {"key": "memberPresent", "contactId": str(PARTNER_ID), "value": "yes"},
+        {"key": "interpreterUsed", "value": "no"},
+    ]
+    status = client.get(f"/api/v1/processes/{thc.id}/status", headers=headers).get_json()
+    visit = status["sections"][0]
+    assert visit["key"] == "visit" and visit["status"] == "incomplete" and visit["problems"]
+    client.post(
+        f"/api/v1/processes/{thc.id}/responses",
+        json={"pageId": str(page.id), "responses": answers},
+        headers=headers,
+    )
+    status = client.get(f"/api/v1/processes/{thc.id}/status", headers=headers).get_json()
+    assert status["sections"][0]["status"] == "complete" and status["sections"][0]["problems"] == []
+    assert status["allSectionsComplete"] is False and status["status"] == "in_progress"
+    assert status["sections"][1]["pages"][0]["key"] == "tenant-id"
+
+    review = client.get(f"/api/v1/processes/{thc.id}/review", headers=headers).get_json()
+    assert [g["contactId"] for g in review["groups"]] == [None, str(TENANT_ID), str(PARTNER_ID)]
+    tenant_visit = review["groups"][1]["sections"][0]
+    assert tenant_visit["key"] == "visit"
+    assert tenant_visit["answers"] == [
+        {
+            "key": "memberPresent",
+            "pageKey": "present-for-check",
+            "question": "Is this person present?",
+            "answer": "Yes",
+            "value": "yes",
+            "photoIds": [],
+        }
+    ]
+
+
+def test_submitted_processes_cannot_be_changed(client, api_token, thc):
+    thc.status = "submitted"
+    db.session.commit()
+    headers = api_token("processes:write")
+    page = find_page(thc, "present-for-check")
+    response = client.post(
+        f"/api/v1/processes/{thc.id}/responses",
+        json={"pageId": str(page.id), "responses": [{"key": "tenantPresent", "value": "yes"}]},
+        headers=headers,
+    )
+    assert response.status_code == 409
+    assert (
+        client.patch(
+            f"/api/v1/processes/{thc.id}", json={"crmInteractionGuid": None}, headers=headers
+        ).status_code
+        == 409
+    )
+
+
+def test_signed_in_officers_read_only_their_own_processes(app, layouts, tenure, officer_client):
+    own = start(tenure, officer_client.user)
+    colleague = make_user("officer", team="Estate team south")
+    theirs = start(tenure, colleague)
+    assert fresh_get(app, officer_client, f"/api/v1/processes/{own.id}").status_code == 200
+    assert fresh_get(app, officer_client, f"/api/v1/processes/{theirs.id}").status_code == 404
+    assert (
+        fresh_get(app, client_for(app, colleague), f"/api/v1/processes/{theirs.id}/review").status_code == 200
+    )
+
+
+def test_openapi_documents_the_process_endpoints(client):
+    spec = client.get("/api/v1/openapi.json").get_json()
+    for path in [
+        "/api/v1/processes",
+        "/api/v1/processes/pages/{pageId}/layout",
+        "/api/v1/processes/{processId}",
+        "/api/v1/processes/{processId}/responses",
+        "/api/v1/processes/{processId}/status",
+        "/api/v1/processes/{processId}/review",
+    ]:
+        assert path in spec["paths"], path
+    create = spec["components"]["schemas"]["ProcessCreate"]["properties"]
+    assert set(create) == {"tenureId", "processType", "crmInteractionGuid", "officerEmail"}
+    assert create["processType"]["example"] == "tenancy_household_check"
