@@ -1,0 +1,215 @@
+"""A small HTTP/1.1 load generator: keep-alive connections driven concurrently by asyncio.
+
+    python -m bench.load spec.json   # prints the result as JSON on stdout
+
+It runs in its own process (never inside the server's), so measuring does not steal the server's
+interpreter. The spec (JSON):
+
+    {"host": "127.0.0.1", "port": 8000, "concurrency": 8, "warmup": 1.0, "duration": 5.0,
+     "maxRequests": null,
+     "mode": "cycle" | "once" | "walk",
+     "requests": [{"method": "GET", "path": "/x", "headers": {...}, "body": "..."}, ...],
+     "walk": {"tokenPath": ["paginationDetails", "nextToken"], "param": "paginationToken"}}
+
+- cycle: every connection takes the next request of the list, round and round.
+- once: each request is sent exactly once (e.g. PATCHes carrying their own If-Match); no warm-up.
+- walk: each request is the first page of a cursor walk; the connection follows the next-page
+  token found at `tokenPath` in each JSON body until it is null, then starts the next walk.
+
+Latencies are measured per request from writing it to reading the last body byte.
+"""
+
+import asyncio
+import itertools
+import json
+import math
+import statistics
+import sys
+import time
+from collections import Counter
+from urllib.parse import quote
+
+
+def percentile(sorted_values: list[float], fraction: float) -> float:
+    if not sorted_values:
+        return float("nan")
+    index = min(len(sorted_values) - 1, max(0, math.ceil(fraction * len(sorted_values)) - 1))
+    return sorted_values[index]
+
+
+def encode_request(host: str, port: int, request: dict) -> bytes:
+    body = request.get("body")
+    body_bytes = body.encode() if isinstance(body, str) else (body or b"")
+    headers = {"Host": f"{host}:{port}", "Connection": "keep-alive", **request.get("headers", {})}
+    if body_bytes or request.get("method", "GET") in ("POST", "PUT", "PATCH"):
+        headers["Content-Length"] = str(len(body_bytes))
+    head = f"{request.get('method', 'GET')} {request['path']} HTTP/1.1\r\n"
+    head += "".join(f"{name}: {value}\r\n" for name, value in headers.items())
+    return head.encode("latin-1") + b"\r\n" + body_bytes
+
+
+async def read_response(reader: asyncio.StreamReader) -> tuple[int, dict, bytes]:
+    head = await reader.readuntil(b"\r\n\r\n")
+    lines = head.decode("latin-1").split("\r\n")
+    status = int(lines[0].split(" ", 2)[1])
+    headers = {}
+    for line in lines[1:]:
+        if ":" in line:
+            name, value = line.split(":", 1)
+            headers[name.strip().lower()] = value.strip()
+    if "content-length" in headers:
+        body = await reader.readexactly(int(headers["content-length"]))
+    elif headers.get("transfer-encoding", "").lower() == "chunked":
+        parts = []
+        while True:
+            size = int((await reader.readuntil(b"\r\n")).split(b";")[0], 16)
+            if size == 0:
+                await reader.readuntil(b"\r\n")
+                break
+            parts.append(await reader.readexactly(size))
+            await reader.readexactly(2)
+        body = b"".join(parts)
+    elif status in (204, 304) or status < 200:
+        body = b""
+    else:
+        body = await reader.read()  # close-delimited
+        headers["connection"] = "close"
+    return status, headers, body
+
+
+def dig(document, path: list[str]):
+    for key in path:
+        if not isinstance(document, dict):
+            return None
+        document = document.get(key)
+    return document
+
+
+class Run:
+    def __init__(self, spec: dict):
+        self.spec = spec
+        self.host, self.port = spec.get("host", "127.0.0.1"), int(spec["port"])
+        self.requests = spec["requests"]
+        self.mode = spec.get("mode", "cycle")
+        self.encoded = [encode_request(self.host, self.port, r) for r in self.requests]
+        self.next_index = itertools.count()
+        self.measuring = self.mode == "once" or not spec.get("warmup")
+        self.stopped = False
+        self.latencies: list[float] = []
+        self.statuses: Counter = Counter()
+        self.body_bytes = 0
+        self.errors: Counter = Counter()
+        self.max_requests = spec.get("maxRequests")
+        self.sent = 0
+
+    def take(self) -> int | None:
+        index = next(self.next_index)
+        if self.mode == "once":
+            return index if index < len(self.requests) else None
+        return index % len(self.requests)
+
+    def record(self, status: int, latency: float, size: int) -> None:
+        if not self.measuring:
+            return
+        self.latencies.append(latency)
+        self.statuses[status] += 1
+        self.body_bytes += size
+        self.sent += 1
+        if self.max_requests and self.sent >= self.max_requests:
+            self.stopped = True
+
+    async def connection(self) -> None:
+        reader = writer = None
+        walk = self.spec.get("walk") or {}
+        pending_walk: dict | None = None
+        try:
+            while not self.stopped:
+                if pending_walk is not None:
+                    raw = encode_request(self.host, self.port, pending_walk)
+                else:
+                    index = self.take()
+                    if index is None:
+                        return
+                    raw = self.encoded[index]
+                    pending_walk = dict(self.requests[index]) if self.mode == "walk" else None
+                if writer is None:
+                    reader, writer = await asyncio.open_connection(self.host, self.port)
+                started = time.perf_counter()
+                writer.write(raw)
+                status, headers, body = await read_response(reader)
+                self.record(status, time.perf_counter() - started, len(body))
+                if headers.get("connection", "").lower() == "close":
+                    writer.close()
+                    reader = writer = None
+                if pending_walk is not None:
+                    token = dig(json.loads(body), walk["tokenPath"]) if status == 200 and body else None
+                    if token:
+                        base = self.requests[index]["path"]
+                        separator = "&" if "?" in base else "?"
+                        pending_walk = {
+                            **pending_walk,
+                            "path": f"{base}{separator}{walk['param']}={quote(str(token))}",
+                        }
+                    else:
+                        pending_walk = None
+        except (ConnectionError, asyncio.IncompleteReadError, OSError, ValueError) as exc:
+            self.errors[type(exc).__name__] += 1
+        finally:
+            if writer is not None:
+                writer.close()
+
+    async def main(self) -> dict:
+        concurrency = int(self.spec.get("concurrency", 1))
+        tasks = [asyncio.create_task(self.connection()) for _ in range(concurrency)]
+        warmup = float(self.spec.get("warmup") or 0)
+        if not self.measuring:
+            await asyncio.sleep(warmup)
+            self.measuring = True
+        started = time.perf_counter()
+        deadline = started + float(self.spec.get("duration", 5))
+        while time.perf_counter() < deadline and not self.stopped and not all(t.done() for t in tasks):
+            await asyncio.sleep(0.01)
+        elapsed = time.perf_counter() - started
+        self.stopped = True
+        self.measuring = False
+        await asyncio.wait(tasks, timeout=30)
+        for task in tasks:
+            task.cancel()
+        return self.summary(elapsed)
+
+    def summary(self, elapsed: float) -> dict:
+        values = sorted(self.latencies)
+        count = len(values)
+        ok = sum(n for status, n in self.statuses.items() if status < 400)
+        return {
+            "requests": count,
+            "okRequests": ok,
+            "statuses": {str(k): v for k, v in sorted(self.statuses.items())},
+            "errors": dict(self.errors),
+            "seconds": round(elapsed, 3),
+            "throughput": round(count / elapsed, 2) if elapsed > 0 else 0.0,
+            "meanBodyBytes": round(self.body_bytes / count) if count else 0,
+            "latencyMs": {
+                "p50": round(percentile(values, 0.50) * 1000, 3),
+                "p95": round(percentile(values, 0.95) * 1000, 3),
+                "p99": round(percentile(values, 0.99) * 1000, 3),
+                "mean": round(statistics.fmean(values) * 1000, 3) if values else float("nan"),
+                "max": round(values[-1] * 1000, 3) if values else float("nan"),
+            },
+        }
+
+
+def run(spec: dict) -> dict:
+    return asyncio.run(Run(spec).main())
+
+
+def main(argv=None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    with open(argv[0]) as spec_file:
+        spec = json.load(spec_file)
+    json.dump(run(spec), sys.stdout)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,107 @@
+"""The Markdown report: targets first, then every scenario beside its floor."""
+
+
+def fmt(value, digits=1) -> str:
+    if value is None or value != value:
+        return "-"
+    if isinstance(value, float):
+        return f"{value:,.{digits}f}"
+    return f"{value:,}"
+
+
+def ratio_text(value) -> str:
+    return "-" if value is None else f"{value:.2f}x"
+
+
+def markdown(report: dict) -> str:
+    counts = report["counts"]
+    environment = report["environment"]
+    load_average = ", ".join(f"{x:.2f}" for x in environment["loadAverageAtStart"])
+    lines = [
+        f"# Benchmark report: scale `{report['scale']}`",
+        "",
+        f"Started {report['startedAt']}, seed {report['seed']}, {report['seconds']} s in all. "
+        f"Data set: {counts['tenures']:,} tenures (1-6 household members each), "
+        f"{counts['contracts']:,} contracts, {counts['activities']:,} activities.",
+        "",
+        f"Machine: {environment['cpus']} CPUs, Python {environment['python']}, "
+        f"load average at start {load_average}. "
+        f"Servers: {environment['gunicorn']}. The load generator runs in a second process on the "
+        "same machine.",
+        "",
+        f"Each phase: {report['timing']['warmup']} s warm-up, "
+        f"then {report['timing']['duration']} s measured. "
+        f"Latency: one caller at a time. Throughput: {report['timing']['concurrency']} concurrent keep-alive "
+        "callers. Memory: the largest peak resident set (VmHWM) of any worker during the scenario. "
+        "Every ratio is product / floor, both measured in this run: for API calls the floor is a bare "
+        "Flask route returning the same JSON body precomputed; for a process page, a static Jinja "
+        "page holding the same form.",
+        "",
+    ]
+    if report["scale"] != "full":
+        lines += [
+            "> The targets are set at 1,000,000 tenures (`SCALE=full`); at this scale they are checked for "
+            "the shape of the results only.",
+            "",
+        ]
+    for database, result in report["databases"].items():
+        load = result["load"]
+        lines += [f"## {database}", ""]
+        if load.get("reused"):
+            lines.append("Data set reused from an earlier load (migrations applied).")
+        else:
+            rows = load.get("rows") or {}
+            lines.append(
+                f"Load: {sum(rows.values()):,} rows ({', '.join(f'{k} {v:,}' for k, v in rows.items())}) in "
+                f"{fmt(load.get('loadSeconds'))} s, {fmt(load.get('rowsPerSecond'))} rows/s "
+                f"(indexes and statistics {fmt(load.get('indexSeconds'))} s)."
+            )
+        if load.get("skippedTables"):
+            lines.append(
+                f"Not generated (no such table at this revision): {', '.join(load['skippedTables'])}."
+            )
+        lines += ["", "### Targets", "", "| target | result | basis |", "| --- | --- | --- |"]
+        for item in result["targets"]:
+            status = item["status"]
+            text = item.get("detail") or status
+            mark = {"met": "MET", "missed": "**MISSED**"}.get(status, "not measured")
+            lines.append(f"| {item['target']} | {mark}: {text} | {item.get('basis', '')} |")
+        lines += [
+            "",
+            "### Scenarios (product / floor = ratio)",
+            "",
+            "| scenario | requests/s | p50 ms | p95 ms | p99 ms | peak MiB/worker | body bytes | statuses |",
+            "| --- | --- | --- | --- | --- | --- | --- | --- |",
+        ]
+        for name, entry in result["scenarios"].items():
+            if not entry.get("available"):
+                lines.append(f"| {entry['title']} | {entry.get('note', 'not available')} | | | | | | |")
+                continue
+            if entry["kind"] == "pdf":
+                lines.append(
+                    f"| {entry['title']} | {fmt(entry.get('seconds'), 2)} s to generate | | | | "
+                    f"{fmt(entry.get('peakMemoryMb'))} peak | {fmt(entry.get('pdfBytes'))} | |"
+                )
+                continue
+            app, floor, ratios = entry["app"], entry["floor"], entry["ratios"]
+
+            def cell(metric, app=app, floor=floor, ratios=ratios):
+                ratio_key = {"p50": "latencyP50", "p95": "latencyP95", "p99": "latencyP99"}[metric]
+                measured, baseline = (
+                    app["latency"]["latencyMs"][metric],
+                    floor["latency"]["latencyMs"][metric],
+                )
+                return f"{fmt(measured)} / {fmt(baseline)} = {ratio_text(ratios[ratio_key])}"
+
+            statuses = ", ".join(f"{k}: {v}" for k, v in app["throughput"]["statuses"].items())
+            lines.append(
+                f"| {entry['title']} (`{name}`) "
+                f"| {fmt(app['throughput']['throughput'], 0)} / {fmt(floor['throughput']['throughput'], 0)}"
+                f" = {ratio_text(ratios['throughput'])} "
+                f"| {cell('p50')} | {cell('p95')} | {cell('p99')} "
+                f"| {fmt(app['peakWorkerMemoryMb'])} / {fmt(floor['peakWorkerMemoryMb'])}"
+                f" = {ratio_text(ratios['peakWorkerMemory'])} "
+                f"| {fmt(entry.get('responseBytes'))} | {statuses} |"
+            )
+        lines.append("")
+    return "\n".join(lines) + "\n"

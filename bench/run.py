@@ -1,0 +1,524 @@
+"""The benchmark: data set, servers, load, report.
+
+    python -m bench.run --scale small            # SQLite, plus PostgreSQL when BENCH_DATABASE_URL is set
+    make bench SCALE=full BENCH_DATABASE_URL=postgresql://postgres@127.0.0.1:5432/test
+
+For each database: generate and load the seeded data set (bench.datagen), serve the product with
+gunicorn on loopback, serve the floor app (bench.floor_app) in the same gunicorn configuration,
+and drive both with the load generator (bench.load) from a second process. Every scenario is
+measured twice on each server: one caller at a time (latency as a caller sees it) and several
+concurrent callers (throughput). Every figure is reported beside, and as a ratio to, its floor
+measured in the same run. Writes bench/results/latest.json and latest.md.
+"""
+
+import argparse
+import contextlib
+import http.cookiejar
+import json
+import os
+import platform
+import re
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from bench import datagen, targets
+
+BENCH_DIR = Path(__file__).resolve().parent
+PROJECT_ROOT = BENCH_DIR.parent
+DATA_DIR = Path(os.environ.get("BENCH_DATA_DIR", BENCH_DIR / "data"))
+RESULTS_DIR = BENCH_DIR / "results"
+
+WORKERS = 2
+THREADS = 2
+TIMINGS = {
+    # warm-up and measured seconds per phase, requests for one-shot scenarios, concurrency
+    "small": {"warmup": 0.2, "duration": 0.6, "once": 40, "concurrency": 4},
+    "medium": {"warmup": 1.0, "duration": 3.0, "once": 300, "concurrency": 8},
+    "full": {"warmup": 2.0, "duration": 6.0, "once": 600, "concurrency": 8},
+}
+
+
+# -- processes ----------------------------------------------------------------------------------
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+class Server:
+    """A gunicorn master on loopback with a fixed number of workers (the same for product and floor)."""
+
+    def __init__(self, name: str, wsgi_target: str, env: dict, log_path: Path, ready_path: str):
+        self.name, self.port = name, free_port()
+        self.ready_path = ready_path
+        self.log = open(log_path, "wb")  # noqa: SIM115 - kept open for the server's life
+        command = [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "--workers",
+            str(WORKERS),
+            "--worker-class",
+            "gthread",
+            "--threads",
+            str(THREADS),
+            "--keep-alive",
+            "60",
+            "--bind",
+            f"127.0.0.1:{self.port}",
+            wsgi_target,
+        ]
+        self.environment = {**os.environ, **env}
+        self.process = subprocess.Popen(
+            command, cwd=PROJECT_ROOT, env=self.environment, stdout=self.log, stderr=self.log
+        )
+
+    def url(self, path: str) -> str:
+        return f"http://127.0.0.1:{self.port}{path}"
+
+    def wait_ready(self, timeout: float = 90) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"{self.name} server exited; see {self.log.name}")
+            try:
+                with urllib.request.urlopen(self.url(self.ready_path), timeout=2) as response:  # noqa: S310
+                    if response.status == 200 and len(self.worker_pids()) >= WORKERS:
+                        return
+            except (urllib.error.URLError, ConnectionError, TimeoutError):
+                pass
+            time.sleep(0.2)
+        raise RuntimeError(f"{self.name} server did not become ready; see {self.log.name}")
+
+    def worker_pids(self) -> list[int]:
+        children = Path(f"/proc/{self.process.pid}/task/{self.process.pid}/children")
+        if children.exists():
+            return [int(pid) for pid in children.read_text().split()]
+        pids = []
+        for stat in Path("/proc").glob("[0-9]*/stat"):
+            try:
+                fields = stat.read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if int(fields[1]) == self.process.pid:
+                pids.append(int(stat.parent.name))
+        return pids
+
+    def reset_peak_memory(self) -> None:
+        """Reset each worker's peak resident set (VmHWM), so the next reading is this scenario's."""
+        for pid in self.worker_pids():
+            with contextlib.suppress(OSError):
+                Path(f"/proc/{pid}/clear_refs").write_text("5")
+
+    def peak_memory_mb(self) -> float:
+        """The largest peak resident set of any worker since the last reset, in MiB."""
+        peaks = []
+        for pid in self.worker_pids():
+            try:
+                status = Path(f"/proc/{pid}/status").read_text()
+            except OSError:
+                continue
+            match = re.search(r"VmHWM:\s+(\d+) kB", status)
+            if match:
+                peaks.append(int(match.group(1)) / 1024)
+        return round(max(peaks), 1) if peaks else float("nan")
+
+    def stop(self) -> None:
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+        self.log.close()
+
+
+def run_load(spec: dict) -> dict:
+    """The load generator runs in its own process so it never shares an interpreter with a server."""
+    spec_path = DATA_DIR / f"load-spec-{os.getpid()}.json"
+    spec_path.write_text(json.dumps(spec))
+    try:
+        completed = subprocess.run(
+            [sys.executable, "-m", "bench.load", str(spec_path)],
+            cwd=PROJECT_ROOT,
+            capture_output=True,
+            text=True,
+            timeout=300,
+            check=True,
+        )
+    finally:
+        spec_path.unlink(missing_ok=True)
+    return json.loads(completed.stdout)
+
+
+def run_pdf_probe(scale: str) -> dict:
+    repeat = 1 if scale == "small" else 3
+    completed = subprocess.run(
+        [sys.executable, "-m", "bench.pdf_probe", "--repeat", str(repeat)],
+        cwd=PROJECT_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=True,
+    )
+    return json.loads(completed.stdout)
+
+
+# -- HTTP helpers for set-up (not measured) ------------------------------------------------------
+class Browser:
+    """A cookie-keeping client for signing in and fetching forms with their CSRF tokens."""
+
+    def __init__(self, base_url: str):
+        self.base_url = base_url
+        self.cookies = http.cookiejar.CookieJar()
+        self.opener = urllib.request.build_opener(
+            urllib.request.HTTPCookieProcessor(self.cookies), NoRedirect()
+        )
+
+    def request(self, method: str, path: str, data: dict | list | None = None, headers=None):
+        body = urllib.parse.urlencode(data, doseq=True).encode() if data is not None else None
+        request = urllib.request.Request(
+            self.base_url + path, data=body, method=method, headers=headers or {}
+        )
+        try:
+            response = self.opener.open(request, timeout=60)
+        except urllib.error.HTTPError as error:
+            response = error
+        with response:
+            return response.status, dict(response.headers), response.read()
+
+    def cookie_header(self) -> str:
+        return "; ".join(f"{c.name}={c.value}" for c in self.cookies)
+
+    def sign_in(self, email: str, password: str) -> bool:
+        _status, _headers, page = self.request("GET", "/sign-in")
+        token = csrf_token(page.decode())
+        status, _headers, _body = self.request(
+            "POST", "/sign-in", {"email": email, "password": password, "csrf_token": token or ""}
+        )
+        return status in (302, 303)
+
+
+class NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args, **kwargs):
+        return None
+
+
+def csrf_token(html: str) -> str | None:
+    match = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html) or re.search(
+        r'value="([^"]+)"[^>]*name="csrf_token"', html
+    )
+    return match.group(1) if match else None
+
+
+def api_call(server: Server, method: str, path: str, token: str, body=None, headers=None):
+    data = json.dumps(body).encode() if body is not None else None
+    all_headers = {"Authorization": f"Bearer {token}", **(headers or {})}
+    if data is not None:
+        all_headers["Content-Type"] = "application/json"
+    request = urllib.request.Request(server.url(path), data=data, method=method, headers=all_headers)
+    try:
+        response = urllib.request.urlopen(request, timeout=60)  # noqa: S310 - loopback
+    except urllib.error.HTTPError as error:
+        response = error
+    with response:
+        return response.status, dict(response.headers), response.read()
+
+
+# -- scenarios ----------------------------------------------------------------------------------
+@dataclass
+class Scenario:
+    name: str
+    title: str
+    kind: str  # "api" (floor: JSON body), "page" (floor: static Jinja page), "save" (floor: form POST)
+    requests: list[dict] = field(default_factory=list)
+    mode: str = "cycle"
+    walk: dict | None = None
+    expect: tuple[int, ...] = (200,)
+    available: bool = True
+    note: str = ""
+    # For "once" scenarios: separate request lists for the latency and throughput phases.
+    phase_requests: dict | None = None
+
+
+def build_scenarios(app_server: Server, manifest: dict, scale: str, log) -> list[Scenario]:
+    from bench import scenarios
+
+    return scenarios.build(app_server, manifest, TIMINGS[scale], log)
+
+
+def probe(server: Server, scenario: Scenario) -> tuple[int, bytes]:
+    """Send the scenario's first request once (not measured) and return status and body."""
+    first = (scenario.phase_requests or {}).get("probe") or scenario.requests[0]
+    body = first.get("body")
+    request = urllib.request.Request(
+        server.url(first["path"]),
+        data=body.encode() if isinstance(body, str) else body,
+        method=first.get("method", "GET"),
+        headers=first.get("headers", {}),
+    )
+    try:
+        response = urllib.request.build_opener(NoRedirect()).open(request, timeout=120)
+    except urllib.error.HTTPError as error:
+        response = error
+    with response:
+        return response.status, response.read()
+
+
+def floor_requests(scenario: Scenario) -> list[dict]:
+    if scenario.kind == "page":
+        return [{"method": "GET", "path": f"/floor/page/{scenario.name}"}]
+    if scenario.kind == "save":
+        first = scenario.requests[0]
+        return [
+            {
+                "method": "POST",
+                "path": f"/floor/page/{scenario.name}",
+                "headers": {"Content-Type": "application/x-www-form-urlencoded"},
+                "body": first.get("body", ""),
+            }
+        ]
+    first = scenario.requests[0]
+    request = {"method": first.get("method", "GET"), "path": f"/floor/json/{scenario.name}"}
+    if first.get("body"):
+        request["headers"] = {"Content-Type": "application/json"}
+        request["body"] = first["body"]
+    return [request]
+
+
+def measure(server: Server, requests: list[dict], scenario: Scenario, timing: dict, floor: bool) -> dict:
+    """Latency with one caller, then throughput with several; peak worker memory over both."""
+    server.reset_peak_memory()
+    phases = {}
+    for phase, concurrency in (("latency", 1), ("throughput", timing["concurrency"])):
+        mode = "cycle" if floor else scenario.mode
+        phase_list = requests
+        if not floor and scenario.phase_requests:
+            phase_list = scenario.phase_requests[phase]
+        spec = {
+            "port": server.port,
+            "concurrency": concurrency,
+            "warmup": 0 if mode == "once" else timing["warmup"],
+            "duration": timing["duration"] * (3 if mode == "once" else 1),
+            "mode": mode,
+            "requests": phase_list,
+            "walk": None if floor else scenario.walk,
+        }
+        phases[phase] = run_load(spec)
+    return {**phases, "peakWorkerMemoryMb": server.peak_memory_mb()}
+
+
+def ratio(value: float, baseline: float) -> float | None:
+    if not baseline or value != value or baseline != baseline:  # zero or NaN
+        return None
+    return round(value / baseline, 3)
+
+
+def compare(app: dict, floor: dict) -> dict:
+    return {
+        "throughput": ratio(app["throughput"]["throughput"], floor["throughput"]["throughput"]),
+        "latencyP50": ratio(app["latency"]["latencyMs"]["p50"], floor["latency"]["latencyMs"]["p50"]),
+        "latencyP95": ratio(app["latency"]["latencyMs"]["p95"], floor["latency"]["latencyMs"]["p95"]),
+        "latencyP99": ratio(app["latency"]["latencyMs"]["p99"], floor["latency"]["latencyMs"]["p99"]),
+        "peakWorkerMemory": ratio(app["peakWorkerMemoryMb"], floor["peakWorkerMemoryMb"]),
+    }
+
+
+# -- one database ------------------------------------------------------------------------------
+def prepare_database(database: str, scale: str, seed: int, reuse: bool, log) -> dict:
+    DATA_DIR.mkdir(parents=True, exist_ok=True)
+    manifest_path = DATA_DIR / f"{scale}-{database}.json"
+    if database == "sqlite":
+        loader = datagen.SqliteLoader(DATA_DIR / f"{scale}.sqlite")
+    else:
+        schema = os.environ.get("BENCH_PG_SCHEMA", f"bench_{scale}")
+        loader = datagen.PostgresLoader(os.environ["BENCH_DATABASE_URL"], schema)
+    if reuse and manifest_path.exists():
+        manifest = json.loads(manifest_path.read_text())
+        if manifest.get("seed") == seed:
+            log(f"{database}: reusing the loaded {scale} data set; applying any new migrations")
+            started = time.perf_counter()
+            datagen.migrate(loader.url())
+            manifest["reused"] = True
+            manifest["migrateSeconds"] = round(time.perf_counter() - started, 2)
+            return manifest
+    manifest = datagen.load(loader, datagen.counts_for(scale), seed, log=log)
+    manifest["scale"] = scale
+    manifest_path.write_text(json.dumps(manifest, indent=2))
+    return manifest
+
+
+def app_environment(manifest: dict, database: str) -> dict:
+    instance = DATA_DIR / f"instance-{database}"
+    instance.mkdir(parents=True, exist_ok=True)
+    return {
+        "APP_ENV": "production",
+        "SECRET_KEY": "bench-only-secret-key",
+        "SESSION_COOKIE_SECURE": "false",
+        "DATABASE_URL": manifest["url"],
+        "INSTANCE_PATH": str(instance),
+        "UPLOAD_FOLDER": str(instance / "uploads"),
+        "MAIL_OUTBOX_FOLDER": str(instance / "outbox"),
+        "LOG_LEVEL": os.environ.get("BENCH_LOG_LEVEL", "INFO"),
+    }
+
+
+def bench_database(database: str, scale: str, seed: int, reuse: bool, only: set[str] | None, log) -> dict:
+    timing = TIMINGS[scale]
+    manifest = prepare_database(database, scale, seed, reuse, log)
+    app_server = Server(
+        f"{database} app",
+        "wsgi:app",
+        app_environment(manifest, database),
+        DATA_DIR / f"app-{database}.log",
+        "/api/v1/healthcheck/ping",
+    )
+    floor_server = None
+    results = {}
+    try:
+        app_server.wait_ready()
+        scenario_list = build_scenarios(app_server, manifest, scale, log)
+        if only:
+            scenario_list = [s for s in scenario_list if s.name in only]
+        bodies = {}
+        for scenario in scenario_list:
+            if not scenario.available or scenario.kind == "pdf":
+                continue
+            status, body = probe(app_server, scenario)
+            if status not in scenario.expect:
+                scenario.available = False
+                scenario.note = f"probe answered {status}, expected {scenario.expect}: {body[:200]!r}"
+                continue
+            kind = "page" if scenario.kind in ("page", "save") else "json"
+            text = body.decode(errors="replace")
+            if scenario.kind == "save":  # the floor answers a save with a redirect; no body to copy
+                text = ""
+            bodies[scenario.name] = {"kind": kind, "text": text}
+        bodies_path = DATA_DIR / f"floor-bodies-{database}.json"
+        bodies_path.write_text(json.dumps(bodies))
+        floor_server = Server(
+            f"{database} floor",
+            "bench.floor_app:app",
+            {"BENCH_FLOOR_BODIES": str(bodies_path)},
+            DATA_DIR / f"floor-{database}.log",
+            "/floor/ping",
+        )
+        floor_server.wait_ready()
+        for scenario in scenario_list:
+            entry = {"title": scenario.title, "kind": scenario.kind, "available": scenario.available}
+            if not scenario.available:
+                entry["note"] = scenario.note or "not available"
+                log(f"{database} {scenario.name}: not available ({entry['note']})")
+                results[scenario.name] = entry
+                continue
+            if scenario.kind == "pdf":
+                entry.update(run_pdf_probe(scale))  # measured in a process of its own
+                results[scenario.name] = entry
+                log(f"{database} {scenario.name}: {entry.get('seconds')} s, {entry.get('peakMemoryMb')} MiB")
+                continue
+            app = measure(app_server, scenario.requests, scenario, timing, floor=False)
+            floor = measure(floor_server, floor_requests(scenario), scenario, timing, floor=True)
+            entry.update(
+                {
+                    "app": app,
+                    "floor": floor,
+                    "ratios": compare(app, floor),
+                    "responseBytes": len(bodies.get(scenario.name, {}).get("text", "")),
+                }
+            )
+            if scenario.note:
+                entry["note"] = scenario.note
+            results[scenario.name] = entry
+            log(
+                f"{database} {scenario.name}: {app['throughput']['throughput']:.0f} req/s "
+                f"(floor {floor['throughput']['throughput']:.0f}), "
+                f"p95 {app['latency']['latencyMs']['p95']:.1f} ms "
+                f"(floor {floor['latency']['latencyMs']['p95']:.1f}), "
+                f"statuses {app['throughput']['statuses']}"
+            )
+    finally:
+        app_server.stop()
+        if floor_server:
+            floor_server.stop()
+    load_info = {
+        key: manifest.get(key)
+        for key in (
+            "rows",
+            "skippedTables",
+            "loadSeconds",
+            "insertSeconds",
+            "indexSeconds",
+            "rowsPerSecond",
+            "reused",
+        )
+    }
+    return {"load": load_info, "scenarios": results, "targets": targets.evaluate(results, scale)}
+
+
+def environment() -> dict:
+    return {
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+        "cpus": os.cpu_count(),
+        "loadAverageAtStart": os.getloadavg(),
+        "gunicorn": f"{WORKERS} workers, gthread, {THREADS} threads each, keep-alive (product and floor)",
+    }
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description="Benchmarks at council scale")
+    parser.add_argument("--scale", default=os.environ.get("SCALE", "small"), choices=sorted(datagen.SCALES))
+    parser.add_argument("--seed", type=int, default=datagen.DEFAULT_SEED)
+    parser.add_argument(
+        "--reuse",
+        action="store_true",
+        default=os.environ.get("BENCH_REUSE") == "1",
+        help="reuse a data set already loaded with the same seed (migrations are applied)",
+    )
+    parser.add_argument("--databases", default=None, help="comma-separated: sqlite,postgresql")
+    parser.add_argument("--only", default=None, help="comma-separated scenario names")
+    parser.add_argument("--output", type=Path, default=RESULTS_DIR, help="folder for latest.json / latest.md")
+    args = parser.parse_args(argv)
+
+    def log(message):
+        print(f"[bench {time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
+
+    databases = (
+        args.databases.split(",")
+        if args.databases
+        else (["sqlite"] + (["postgresql"] if os.environ.get("BENCH_DATABASE_URL") else []))
+    )
+    if "postgresql" in databases and not os.environ.get("BENCH_DATABASE_URL"):
+        parser.error("postgresql needs BENCH_DATABASE_URL")
+    only = set(args.only.split(",")) if args.only else None
+    started = time.perf_counter()
+    report = {
+        "scale": args.scale,
+        "seed": args.seed,
+        "counts": datagen.counts_for(args.scale),
+        "startedAt": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "environment": environment(),
+        "timing": TIMINGS[args.scale],
+        "databases": {},
+    }
+    for database in databases:
+        report["databases"][database] = bench_database(database, args.scale, args.seed, args.reuse, only, log)
+    report["seconds"] = round(time.perf_counter() - started, 1)
+    args.output.mkdir(parents=True, exist_ok=True)
+    (args.output / "latest.json").write_text(json.dumps(report, indent=2))
+    from bench.report import markdown
+
+    (args.output / "latest.md").write_text(markdown(report))
+    log(f"report written to {args.output / 'latest.md'} ({report['seconds']} s)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,107 @@
+"""`make bench SCALE=small` end to end, on this run's database: data set, gunicorn servers, load
+generator, report. Speed targets are not asserted here (they belong in the report); the run must
+complete, every available scenario must be measured against its floor, and nothing may fail."""
+
+import json
+import os
+import secrets
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from bench import datagen
+from bench.load import percentile
+from tests.conftest import drop_postgres_schema
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+RATIOS = ("throughput", "latencyP50", "latencyP95", "latencyP99", "peakWorkerMemory")
+
+
+@pytest.mark.slow
+def test_make_bench_small_writes_a_report_with_every_scenario_against_its_floor(database, tmp_path):
+    name, url, _options = database
+    env = {**os.environ, "BENCH_DATA_DIR": str(tmp_path / "data"), "SCALE": "small"}
+    env.pop("BENCH_DATABASE_URL", None)
+    schema = None
+    if name == "postgresql":
+        schema = f"bench_smoke_{os.getpid()}_{secrets.token_hex(3)}"
+        env.update(BENCH_DATABASE_URL=url, BENCH_PG_SCHEMA=schema)
+    output = tmp_path / "results"
+    try:
+        completed = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "bench.run",
+                "--scale",
+                "small",
+                "--databases",
+                name,
+                "--output",
+                str(output),
+            ],
+            cwd=PROJECT_ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=170,
+        )
+    finally:
+        if schema:
+            drop_postgres_schema(url, schema)
+    assert completed.returncode == 0, completed.stderr[-3000:]
+
+    report = json.loads((output / "latest.json").read_text())
+    markdown = (output / "latest.md").read_text()
+    result = report["databases"][name]
+    assert result["load"]["rows"]["tenures"] == datagen.SCALES["small"]["tenures"]
+    assert result["load"]["rowsPerSecond"] > 0
+
+    scenarios = result["scenarios"]
+    available = {key: entry for key, entry in scenarios.items() if entry["available"]}
+    assert "healthcheck" in available, scenarios.get("healthcheck")
+    for key, entry in scenarios.items():
+        assert entry["title"] in markdown, key
+        if not entry["available"]:
+            assert entry["note"].startswith("not available"), (key, entry["note"])
+            continue
+        if entry["kind"] == "pdf":
+            assert entry["seconds"] > 0 and entry["peakMemoryMb"] > 0, key
+            continue
+        for ratio in RATIOS:
+            value = entry["ratios"][ratio]
+            assert isinstance(value, float) and value > 0, (key, ratio, value)
+        for phase in ("latency", "throughput"):
+            measured = entry["app"][phase]
+            assert measured["requests"] > 0, (key, phase)
+            assert measured["errors"] == {}, (key, phase, measured["errors"])
+            bad = {status: n for status, n in measured["statuses"].items() if int(status) >= 400}
+            assert bad == {}, (key, phase, bad)
+        assert entry["floor"]["throughput"]["throughput"] > 0
+    for item in result["targets"]:
+        assert item["status"] in ("met", "missed", "not measured")
+        if item["status"] != "not measured":
+            assert item["detail"] in markdown
+
+
+def test_the_data_set_is_the_same_for_the_same_seed_and_differs_for_another():
+    def first_rows(seed):
+        data = datagen.DataSet({"tenures": 30, "contracts": 10, "activities": 40}, seed)
+        ((tenures, members),) = list(data.tenure_chunks())
+        return [t["id"] for t in tenures], [m["full_name"] for m in members], data.probes
+
+    assert first_rows(7) == first_rows(7)
+    assert first_rows(7)[0] != first_rows(8)[0]
+    ids, names, probes = first_rows(7)
+    assert len(ids) == 30 and len(names) >= 30
+    assert probes["deepSearch"]["count"] >= 1
+
+
+def test_percentiles_pick_the_nearest_rank():
+    values = [float(v) for v in range(1, 101)]
+    assert percentile(values, 0.50) == 50.0
+    assert percentile(values, 0.95) == 95.0
+    assert percentile(values, 0.99) == 99.0
+    assert percentile([3.0], 0.99) == 3.0
