@@ -57,6 +57,10 @@ lint: bootstrap ## Check code style
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 
+.PHONY: mail-worker
+mail-worker: db ## Run a standalone mail worker (the web app also sends mail itself)
+	$(FLASK) mail work
+
 .PHONY: browser-deps
 browser-deps: ## Install Debian's Chromium for the browser tests (needs root)
 	command -v chromium >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-dejavu-core)
@@ -64,3 +68,7 @@ browser-deps: ## Install Debian's Chromium for the browser tests (needs root)
 .PHONY: clean
 clean: ## Remove installed dependencies and built assets (keeps instance/ data)
 	rm -rf $(VENV) node_modules static/dist
+
+.PHONY: bench
+bench: bootstrap ## Benchmarks at council scale (SCALE=small|medium|full; BENCH_DATABASE_URL adds PostgreSQL)
+	BENCH_DATABASE_URL="$(BENCH_DATABASE_URL)" $(PYTHON) -m bench.run --scale "$(SCALE)"

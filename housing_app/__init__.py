@@ -88,7 +88,16 @@ def _register_blueprints(app: Flask) -> None:
     from housing_app.api import init_api
     from housing_app.auth import bp as auth_bp
     from housing_app.officer import bp as officer_bp
+    from housing_app.processes import bp as processes_bp
 
     app.register_blueprint(auth_bp)
     app.register_blueprint(officer_bp)
+    app.register_blueprint(processes_bp)
     init_api(app)
+    from housing_app.history import init_history  # contracts and activity timeline for officers
+
+    init_history(app)
+
+    from housing_app.submission import init_submission
+
+    init_submission(app)

@@ -68,6 +68,15 @@ class Config:
     MAIL_USE_SSL = False
     MAIL_DEFAULT_SENDER = "manage-a-tenancy@hackney.example"
     MAIL_TEAM_ADDRESS = "tenancy-team@hackney.example"
+    # Mail delivery (services.mail): retries back off from 30 seconds up to an hour.
+    MAIL_MAX_ATTEMPTS = 8
+    MAIL_RETRY_BASE_SECONDS = 30
+    MAIL_RETRY_MAX_SECONDS = 3600
+    MAIL_SENDING_TIMEOUT_SECONDS = 600
+    MAIL_TIMEOUT_SECONDS = 30
+    MAIL_POLL_SECONDS = 10
+    MAIL_BACKGROUND_WORKER = True
+    MAIL_RQ_QUEUE = "mail"
 
     LOG_LEVEL = "INFO"
 
@@ -105,6 +114,7 @@ class TestConfig(Config):
     SQLALCHEMY_DATABASE_URI = "sqlite://"
     PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"
     LOG_LEVEL = "WARNING"
+    MAIL_BACKGROUND_WORKER = False  # tests that need the worker start it themselves
 
 
 class ProductionConfig(Config):
@@ -136,7 +146,12 @@ def environment_settings(instance_path: Path) -> dict:
         "MAIL_TEAM_ADDRESS": env.get("MAIL_TEAM_ADDRESS", Config.MAIL_TEAM_ADDRESS),
         "MAIL_OUTBOX_FOLDER": env.get("MAIL_OUTBOX_FOLDER", str(instance_path / "outbox")),
         "REDIS_URL": env.get("REDIS_URL"),
+        "MAIL_MAX_ATTEMPTS": _int("MAIL_MAX_ATTEMPTS", Config.MAIL_MAX_ATTEMPTS),
+        "MAIL_RETRY_BASE_SECONDS": _int("MAIL_RETRY_BASE_SECONDS", Config.MAIL_RETRY_BASE_SECONDS),
+        "MAIL_POLL_SECONDS": _int("MAIL_POLL_SECONDS", Config.MAIL_POLL_SECONDS),
+        "MAIL_RQ_QUEUE": env.get("MAIL_RQ_QUEUE", Config.MAIL_RQ_QUEUE),
         "LOG_LEVEL": env.get("LOG_LEVEL", "INFO"),
+        "MAX_PHOTO_BYTES": _int("MAX_PHOTO_BYTES", 10 * 1024 * 1024),
     }
     if "SESSION_COOKIE_SECURE" in env:
         settings["SESSION_COOKIE_SECURE"] = _bool("SESSION_COOKIE_SECURE")

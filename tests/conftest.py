@@ -12,6 +12,7 @@ import uuid
 
 import pytest
 import sqlalchemy as sa
+from flask import g
 from flask_migrate import upgrade
 
 from housing_app import create_app
@@ -85,6 +86,14 @@ def test_settings(database, tmp_path_factory) -> dict:
 @pytest.fixture(scope="session")
 def app(database, tmp_path_factory):
     app = create_app(test_settings(database, tmp_path_factory))
+
+    # Tests run inside one app context, which Flask reuses for test-client requests, so `g` (and
+    # the signed-in user Flask-Login caches there) would leak from one client to the next. In
+    # production every request has a fresh context: start each test request the same way.
+    def forget_cached_user():
+        g.pop("_login_user", None)
+
+    app.before_request_funcs.setdefault(None, []).insert(0, forget_cached_user)
     with app.app_context():
         upgrade()
     yield app

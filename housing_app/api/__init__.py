@@ -8,12 +8,17 @@ from flask import Flask, render_template, request
 from werkzeug.exceptions import BadRequest
 
 from housing_app.api.errors import ApiError
-from housing_app.api.fields import RFC3339Date, RFC3339DateTime
+from housing_app.api.fields import ErrorsSchema, RFC3339Date, RFC3339DateTime
 from housing_app.extensions import api, csrf
 
 # Each resource module exposes `blp`; add new ones here.
 BLUEPRINT_MODULES = [
     "housing_app.api.healthcheck",
+    "housing_app.api.tenures",
+    "housing_app.api.contracts",
+    "housing_app.api.activities",
+    "housing_app.api.processes",
+    "housing_app.api.process_documents",
 ]
 
 
@@ -27,11 +32,11 @@ def register_blueprints(app: Flask) -> None:
 
 
 def init_api(app: Flask) -> None:
+    api.ERROR_SCHEMA = ErrorsSchema  # document flask-smorest's default error responses in our format
     api.init_app(app)
-    plugin = api.spec.plugins[0] if api.spec.plugins else None
-    if plugin is not None and hasattr(plugin, "map_to_openapi_type"):
-        plugin.map_to_openapi_type(RFC3339DateTime, "string", "date-time")
-        plugin.map_to_openapi_type(RFC3339Date, "string", "date-time")
+    # Through flask-smorest: spec.plugins[0] is not always the marshmallow plugin.
+    api.register_field(RFC3339DateTime, "string", "date-time")
+    api.register_field(RFC3339Date, "string", "date-time")
     register_blueprints(app)
 
     @app.before_request
@@ -45,13 +50,13 @@ def init_api(app: Flask) -> None:
         if request.content_length and request.content_length > app.config["API_MAX_BODY_BYTES"]:
             raise ApiError(413, f"Request bodies are limited to {app.config['API_MAX_BODY_BYTES']} bytes.")
         view = app.view_functions.get(request.endpoint)
-        if getattr(view, "accepts_multipart", False) and request.mimetype == "multipart/form-data":
-            return None
+        if getattr(view, "takes_no_body", False) and not request.content_length and not request.mimetype:
+            return None  # an action such as "submit": nothing to send
         if not request.is_json:
             raise ApiError(415, "Send the body as JSON with 'Content-Type: application/json'.")
         try:
             request.get_json()
-        except BadRequest:
+        except (BadRequest, RecursionError):  # RecursionError: nested too deeply to decode
             raise ApiError(400, "The request body is not valid JSON.") from None
         return None
 

@@ -3,8 +3,11 @@
 import click
 from flask.cli import AppGroup
 
+from housing_app.cli.demo_contracts import load_demo_contracts
+from housing_app.demo.tenures import load_demo_tenures
 from housing_app.extensions import db
 from housing_app.models import User
+from housing_app.processes.demo import load_demo_processes
 
 demo_cli = AppGroup("demo", help="Demo data for trying the app on one machine.")
 
@@ -35,6 +38,9 @@ def load_command(seed):
     created = load_demo_users()
     click.echo(f"Demo officers: {created} created, {len(DEMO_USERS) - created} already there.")
     # Each feature's demo data loader is called here, e.g. tenures, contracts, processes.
+    click.echo(f"Demo tenures: {load_demo_tenures(seed)} created.")
+    load_demo_processes()
+    click.echo(f"Demo contracts: {load_demo_contracts(seed)} created.")
     click.echo("")
     click.echo(f"Sign in with any of these (password for all: {DEMO_PASSWORD}):")
     for email, _name, role, _team in DEMO_USERS:

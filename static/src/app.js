@@ -2,3 +2,4 @@
 import { initAll } from '../dist/govuk/govuk-frontend.min.js'
 
 initAll()
+import './processes.js'
