@@ -174,6 +174,11 @@ def _check_question(where: Where, question_keys: set[str]) -> None:
     for flag in ("required", "perMember", "integer"):
         if flag in element and not isinstance(element[flag], bool):
             raise LayoutError(f"{where}: '{flag}' must be true or false.")
+    if kind == "signature" and element.get("required"):
+        raise LayoutError(
+            f"{where}: a drawn signature cannot be required (drawing needs JavaScript); "
+            "require a typed name and a declaration instead."
+        )
     if kind in CHOICE_TYPES:
         _check_options(where)
     if kind in ("text", "textarea"):
@@ -417,11 +422,14 @@ def parse_number(text: str) -> int | float | None:
     return int(number) if number == number.to_integral_value() else float(number)
 
 
+NO_DRAWN_SIGNATURE = "Not drawn: the typed name and declaration are the signature"
+
+
 def format_answer(question: dict, value) -> str:
     """An answer as people read it: "Yes", "19 March 2024", "Kitchen, Bathroom"."""
-    if is_empty(value):
-        return "Not answered"
     kind = question["type"]
+    if is_empty(value):
+        return NO_DRAWN_SIGNATURE if kind == "signature" else "Not answered"
     if kind in ("yesno", "radios", "select"):
         labels = {o["value"]: o["label"] for o in options_of(question)}
         return labels.get(value, str(value))

@@ -91,3 +91,11 @@ def client_for(app, user):
     with app.app_context():
         assert sign_in(client, user).status_code == 302
     return client
+
+
+def answers_by_question(process) -> dict[str, str]:
+    """Every answer on the review (all groups and sections), by question text, as people read it."""
+    from housing_app.processes.summary import build_process_summary
+
+    summary = build_process_summary(process)
+    return {a.question: a.answer for g in summary.groups for s in g.sections for a in s.answers}

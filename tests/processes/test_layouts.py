@@ -115,6 +115,10 @@ BAD_LAYOUTS = [
         "not an earlier question",
     ),
     ({"type": "text", "key": "x", "label": "X", "showWhen": "present"}, "'showWhen' must be"),
+    (
+        {"type": "signature", "key": "x", "label": "X", "required": True},
+        "a drawn signature cannot be required",
+    ),
     ({"type": "paragraph"}, "needs 'text'"),
     ({"type": "paragraph", "text": "Hi", "level": "m"}, "'level' is only for headings"),
 ]
