@@ -257,6 +257,252 @@ class ProcessReviewSchema(CamelCaseSchema):
     )
 
 
+# --- OpenAPI examples ----------------------------------------------------------------------
+
+EXAMPLE_TENURE_ID = "0b7e1f4e-3c2a-4d5b-8e9f-1a2b3c4d5e6f"
+EXAMPLE_CRM_GUID = "3f2504e0-4f89-11d3-9a0c-0305e82c3301"
+EXAMPLE_PARTNER_ID = "22222222-2222-4222-8222-222222222222"
+EXAMPLE_PAGES = [
+    {
+        "pageId": EXAMPLE_PAGE_ID,
+        "key": "present-for-check",
+        "title": "Present for check",
+        "sectionKey": "visit",
+    },
+    {
+        "pageId": "4d3c2b1a-0f9e-4d8c-b7a6-5f4e3d2c1b0a",
+        "key": "tenant-id",
+        "title": "Tenant ID check",
+        "sectionKey": "identity",
+    },
+]
+EXAMPLE_PROCESS = {
+    "id": EXAMPLE_PROCESS_ID,
+    "reference": "THC-000123",
+    "processType": {"code": "tenancy_household_check", "name": "Tenancy and Household Check"},
+    "layoutVersion": 1,
+    "tenureId": EXAMPLE_TENURE_ID,
+    "crmInteractionGuid": EXAMPLE_CRM_GUID,
+    "officer": {
+        "id": "7a6b5c4d-3e2f-4a1b-9c8d-7e6f5a4b3c2d",
+        "name": "Olivia Officer",
+        "email": "olivia.officer@hackney.gov.uk",
+    },
+    "status": "in_progress",
+    "createdAt": "2024-03-19T09:30:00Z",
+    "updatedAt": "2024-03-19T09:42:10Z",
+    "submittedAt": None,
+    "tenureSnapshot": {
+        "id": EXAMPLE_TENURE_ID,
+        "paymentReference": "228008911",
+        "address": "Flat 3, 14 Mare Street, London E8 1HH",
+        "postcode": "E8 1HH",
+        "householdMembers": [
+            {
+                "id": EXAMPLE_CONTACT_ID,
+                "type": "person",
+                "fullName": "Amina Okafor",
+                "isResponsible": True,
+                "dateOfBirth": "1978-06-02",
+                "personTenureType": "Tenant",
+            }
+        ],
+    },
+    "pages": EXAMPLE_PAGES,
+}
+EXAMPLE_CREATE = {
+    "tenureId": EXAMPLE_TENURE_ID,
+    "processType": "tenancy_household_check",
+    "crmInteractionGuid": EXAMPLE_CRM_GUID,
+    "officerEmail": "olivia.officer@hackney.gov.uk",
+}
+EXAMPLE_PATCH = {"crmInteractionGuid": EXAMPLE_CRM_GUID, "officerEmail": "omar.officer@hackney.gov.uk"}
+EXAMPLE_LAYOUT = {
+    "pageId": EXAMPLE_PAGE_ID,
+    "key": "present-for-check",
+    "title": "Present for check",
+    "processType": {"code": "tenancy_household_check", "name": "Tenancy and Household Check"},
+    "layoutVersion": 1,
+    "section": {"key": "visit", "title": "Present for check"},
+    "elements": [
+        {"type": "paragraph", "text": "Before you start, confirm who is at the property."},
+        {
+            "type": "yesno",
+            "key": "tenantPresent",
+            "label": "Is the tenant present for the check?",
+            "required": True,
+        },
+        {
+            "type": "textarea",
+            "key": "tenantAbsentReason",
+            "label": "Why is the tenant not present?",
+            "required": True,
+            "maxLength": 1000,
+            "showWhen": {"key": "tenantPresent", "equals": "no"},
+        },
+        {
+            "type": "yesno",
+            "key": "memberPresent",
+            "label": "Is this person present?",
+            "required": True,
+            "perMember": True,
+        },
+    ],
+}
+EXAMPLE_RESPONSES_POST = {
+    "pageId": EXAMPLE_PAGE_ID,
+    "responses": [
+        {"key": "tenantPresent", "contactId": None, "value": "yes"},
+        {"key": "memberPresent", "contactId": EXAMPLE_CONTACT_ID, "value": "yes"},
+        {"key": "memberPresent", "contactId": EXAMPLE_PARTNER_ID, "value": "no"},
+    ],
+}
+EXAMPLE_RESPONSES = {
+    "results": [
+        {
+            "pageId": EXAMPLE_PAGE_ID,
+            "pageKey": "present-for-check",
+            "key": "memberPresent",
+            "contactId": EXAMPLE_CONTACT_ID,
+            "value": "yes",
+            "updatedAt": "2024-03-19T09:41:02Z",
+        },
+        {
+            "pageId": EXAMPLE_PAGE_ID,
+            "pageKey": "present-for-check",
+            "key": "tenantPresent",
+            "contactId": None,
+            "value": "yes",
+            "updatedAt": "2024-03-19T09:41:02Z",
+        },
+    ],
+    "metadata": {"resultset": {"count": 2, "offset": 0, "limit": 100}},
+}
+EXAMPLE_STATUS = {
+    "processId": EXAMPLE_PROCESS_ID,
+    "reference": "THC-000123",
+    "status": "in_progress",
+    "allSectionsComplete": False,
+    "sections": [
+        {
+            "key": "visit",
+            "title": "Present for check",
+            "status": "complete",
+            "problems": [],
+            "pages": EXAMPLE_PAGES[:1],
+        },
+        {
+            "key": "identity",
+            "title": "ID and residency",
+            "status": "incomplete",
+            "problems": ["Tenant ID check: Select an answer for ‘Has the tenant shown you photo ID?’"],
+            "pages": EXAMPLE_PAGES[1:],
+        },
+    ],
+}
+EXAMPLE_REVIEW = {
+    "processId": EXAMPLE_PROCESS_ID,
+    "reference": "THC-000123",
+    "processType": "Tenancy and Household Check",
+    "allSectionsComplete": False,
+    "groups": [
+        {
+            "contactId": None,
+            "heading": "Household and home",
+            "sections": [
+                {
+                    "key": "visit",
+                    "title": "Present for check",
+                    "answers": [
+                        {
+                            "key": "tenantPresent",
+                            "pageKey": "present-for-check",
+                            "question": "Is the tenant present for the check?",
+                            "answer": "Yes",
+                            "value": "yes",
+                            "photoIds": [],
+                        }
+                    ],
+                }
+            ],
+        },
+        {
+            "contactId": EXAMPLE_CONTACT_ID,
+            "heading": "Amina Okafor",
+            "sections": [
+                {
+                    "key": "visit",
+                    "title": "Present for check",
+                    "answers": [
+                        {
+                            "key": "memberPresent",
+                            "pageKey": "present-for-check",
+                            "question": "Is this person present?",
+                            "answer": "Yes",
+                            "value": "yes",
+                            "photoIds": [],
+                        }
+                    ],
+                }
+            ],
+        },
+    ],
+}
+
+
+def error_example(*developer_messages: str) -> dict:
+    return {"errors": [{"developerMessage": m, "userMessage": m} for m in developer_messages]}
+
+
+ERRORS = {
+    400: (
+        "The request is not valid: every problem is listed, one error each.",
+        error_example(
+            "responses[0].value: Choose one of the options for ‘Is the tenant present for the check?’",
+            "responses[1].contactId: 'memberPresent' is asked per household member; give a contactId",
+        ),
+    ),
+    401: (
+        "No valid bearer token (and, for reads, no signed-in officer).",
+        error_example("Send an API token in the Authorization header: 'Bearer <token>'."),
+    ),
+    403: (
+        "The token lacks the scope this operation needs.",
+        error_example("This token does not have the 'processes:write' scope."),
+    ),
+    404: (
+        "No process (or page) with this id, or not one the signed-in officer may see.",
+        error_example(f"No process with id {EXAMPLE_PROCESS_ID}."),
+    ),
+    409: (
+        "The process has been submitted and can no longer be changed.",
+        error_example("The process has been submitted and can no longer be changed."),
+    ),
+    413: (
+        "The body is larger than the API accepts.",
+        error_example("Request bodies are limited to 1048576 bytes."),
+    ),
+    415: (
+        "The body is not sent as JSON.",
+        error_example("Send the body as JSON with 'Content-Type: application/json'."),
+    ),
+}
+
+
+def document_errors(*statuses: int):
+    """Document the standard error bodies for these statuses, each with an example."""
+
+    def decorator(view):
+        for status in reversed(statuses):
+            description, example = ERRORS[status]
+            view = blp.alt_response(status, schema=ErrorsSchema, description=description, example=example)(
+                view
+            )
+        return view
+
+    return decorator
+
+
 # --- helpers -----------------------------------------------------------------------------
 
 
@@ -337,11 +583,16 @@ def responses_document(process: Process, offset: int, limit: int) -> dict:
 
 @blp.route("/pages/<uuid:pageId>/layout")
 @require_scope("processes:read")
-@blp.response(200, PageLayoutSchema)
-@blp.alt_response(404, schema=ErrorsSchema, description="No page with this id")
+@blp.response(200, PageLayoutSchema, example=EXAMPLE_LAYOUT)
+@document_errors(401, 403, 404)
 def get_page_layout(pageId):
+    """Get a page's layout by page id
+
+    The page's ordered elements as key/value documents, exactly as the layout version stores
+    them (see docs/process-layouts.md). Page ids belong to one layout version: a process's
+    `pages` list gives the ids of the version it started on. Scope `processes:read`.
+    """
     page_id = pageId
-    """A page's layout: its ordered elements as key/value documents."""
     page = db.session.get(Page, page_id)
     if page is None:
         raise ApiError(404, f"No page with id {page_id}.", "The page could not be found.")
@@ -359,11 +610,16 @@ def get_page_layout(pageId):
 
 @blp.route("", methods=["POST"])
 @require_scope("processes:write")
-@blp.arguments(ProcessCreateSchema)
-@blp.response(201, ProcessSchema)
-@blp.alt_response(400, schema=ErrorsSchema, description="The request is not valid")
+@blp.arguments(ProcessCreateSchema, example=EXAMPLE_CREATE, error_status_code=400)
+@blp.response(201, ProcessSchema, example=EXAMPLE_PROCESS, description="Created: the full process record")
+@document_errors(400, 401, 403, 413, 415)
 def create_process(data):
-    """Start a process for a tenure (snapshotting the tenure and household)."""
+    """Start a process for a tenure
+
+    Creates the process record on the latest layout version of its type, with a human
+    reference, the optional CRM interaction GUID and a snapshot of the tenure and household.
+    Scope `processes:write`.
+    """
     tenure = db.session.get(Tenure, data["tenure_id"])
     if tenure is None:
         raise ApiError(400, f"tenureId: no tenure with id {data['tenure_id']}.")
@@ -379,23 +635,29 @@ def create_process(data):
 
 @blp.route("/<uuid:processId>")
 @require_scope("processes:read")
-@blp.response(200, ProcessSchema)
-@blp.alt_response(404, schema=ErrorsSchema, description="No process with this id")
+@blp.response(200, ProcessSchema, example=EXAMPLE_PROCESS)
+@document_errors(401, 403, 404)
 def get_process(processId):
+    """Get a process record
+
+    Its type, layout version, tenure, CRM interaction GUID, officer, status, timestamps, the
+    tenure snapshot taken at the start and its pages. Scope `processes:read`.
+    """
     process_id = processId
-    """A process record."""
     return process_document(load_process(process_id))
 
 
 @blp.route("/<uuid:processId>", methods=["PATCH"])
 @require_scope("processes:write")
-@blp.arguments(ProcessPatchSchema)
-@blp.response(200, ProcessSchema)
-@blp.alt_response(404, schema=ErrorsSchema, description="No process with this id")
-@blp.alt_response(409, schema=ErrorsSchema, description="The process has been submitted")
+@blp.arguments(ProcessPatchSchema, example=EXAMPLE_PATCH, error_status_code=400)
+@blp.response(200, ProcessSchema, example=EXAMPLE_PROCESS, description="The full, updated process record")
+@document_errors(400, 401, 403, 404, 409, 413, 415)
 def patch_process(data, processId):
+    """Change a process's CRM interaction GUID or officer
+
+    Only the fields sent change; `crmInteractionGuid: null` clears it. Scope `processes:write`.
+    """
     process_id = processId
-    """Change a process's CRM interaction GUID or officer."""
     process = load_process(process_id)
     if process.is_submitted:
         raise ApiError(409, "The process has been submitted and can no longer be changed.")
@@ -440,27 +702,34 @@ submit.takes_no_body = True
 
 @blp.route("/<uuid:processId>/responses")
 @require_scope("processes:read")
-@blp.arguments(PagingSchema, location="query")
-@blp.response(200, ResponseListSchema)
-@blp.alt_response(404, schema=ErrorsSchema, description="No process with this id")
+@blp.arguments(PagingSchema, location="query", error_status_code=400)
+@blp.response(200, ResponseListSchema, example=EXAMPLE_RESPONSES)
+@document_errors(401, 403, 404)
 def get_responses(paging, processId):
+    """Get a process's responses
+
+    The answers recorded so far as key/value rows, with the household member's `contactId` for
+    per-member questions. Paged by `offset` and `limit` (at most 500). Scope `processes:read`.
+    """
     process_id = processId
-    """The answers recorded so far, as key/value rows (per household member where it applies)."""
     process = load_process(process_id)
     return responses_document(process, paging["offset"], paging["limit"])
 
 
 @blp.route("/<uuid:processId>/responses", methods=["POST"])
 @require_scope("processes:write")
-@blp.arguments(ResponsesPostSchema)
-@blp.response(200, ResponseListSchema)
-@blp.alt_response(400, schema=ErrorsSchema, description="A response does not fit the page layout")
-@blp.alt_response(404, schema=ErrorsSchema, description="No process with this id")
-@blp.alt_response(409, schema=ErrorsSchema, description="The process has been submitted")
+@blp.arguments(ResponsesPostSchema, example=EXAMPLE_RESPONSES_POST, error_status_code=400)
+@blp.response(200, ResponseListSchema, example=EXAMPLE_RESPONSES, description="Every response now stored")
+@document_errors(400, 401, 403, 404, 409, 413, 415)
 def post_responses(data, processId):
+    """Save responses for one page
+
+    Each value is validated against the page layout of the version the process started on
+    (values in the stored forms of docs/process-layouts.md; `null` removes an answer). Required
+    answers are not enforced here: GET /status reports them. All or nothing: one bad response
+    saves none. Scope `processes:write`.
+    """
     process_id = processId
-    """Save answers for one page. Each is validated against the page layout of the version the
-    process started on; required answers are not enforced here (see /status). All or nothing."""
     process = load_process(process_id)
     if process.is_submitted:
         raise ApiError(409, "The process has been submitted and can no longer be changed.")
@@ -514,11 +783,15 @@ def validated_values(process: Process, page: Page, responses: list[dict]) -> dic
 
 @blp.route("/<uuid:processId>/status")
 @require_scope("processes:read")
-@blp.response(200, ProcessStatusSchema)
-@blp.alt_response(404, schema=ErrorsSchema, description="No process with this id")
+@blp.response(200, ProcessStatusSchema, example=EXAMPLE_STATUS)
+@document_errors(401, 403, 404)
 def get_status(processId):
+    """Get the status of a process's sections
+
+    A section is complete when every required question that applies has a valid answer;
+    `problems` says what is missing. Scope `processes:read`.
+    """
     process_id = processId
-    """Each section's status (complete when all its required answers are valid)."""
     process = load_process(process_id)
     sections = []
     for section in process.layout_version.sections:
@@ -543,11 +816,16 @@ def get_status(processId):
 
 @blp.route("/<uuid:processId>/review")
 @require_scope("processes:read")
-@blp.response(200, ProcessReviewSchema)
-@blp.alt_response(404, schema=ErrorsSchema, description="No process with this id")
+@blp.response(200, ProcessReviewSchema, example=EXAMPLE_REVIEW)
+@document_errors(401, 403, 404)
 def get_review(processId):
+    """Get the review of a process
+
+    Everything answered, merged and grouped by contact id (the household first, with
+    `contactId` null, then each household member), then by section in layout order. Scope
+    `processes:read`.
+    """
     process_id = processId
-    """Everything answered, merged and grouped by contact id (household first), then section."""
     process = load_process(process_id)
     summary = build_process_summary(process)
     complete = not any(section_problems(process, s) for s in process.layout_version.sections)

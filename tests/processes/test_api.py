@@ -264,3 +264,37 @@ def test_openapi_documents_the_process_endpoints(client):
     create = spec["components"]["schemas"]["ProcessCreate"]["properties"]
     assert set(create) == {"tenureId", "processType", "crmInteractionGuid", "officerEmail"}
     assert create["processType"]["example"] == "tenancy_household_check"
+
+
+PROCESS_OPERATIONS = [
+    ("get", "/api/v1/processes/pages/{pageId}/layout", "processes:read"),
+    ("post", "/api/v1/processes", "processes:write"),
+    ("get", "/api/v1/processes/{processId}", "processes:read"),
+    ("patch", "/api/v1/processes/{processId}", "processes:write"),
+    ("get", "/api/v1/processes/{processId}/responses", "processes:read"),
+    ("post", "/api/v1/processes/{processId}/responses", "processes:write"),
+    ("get", "/api/v1/processes/{processId}/status", "processes:read"),
+    ("get", "/api/v1/processes/{processId}/review", "processes:read"),
+]
+
+
+def test_openapi_describes_each_process_operation_with_its_scope_errors_and_examples(client):
+    spec = client.get("/api/v1/openapi.json").get_json()
+    for method, path, scope in PROCESS_OPERATIONS:
+        operation = spec["paths"][path][method]
+        where = f"{method.upper()} {path}"
+        assert operation.get("summary"), where
+        assert scope in operation.get("description", ""), where
+        responses = operation["responses"]
+        assert "422" not in responses, where  # validation problems are 400s here
+        expected_errors = {"401", "403"} | ({"404"} if "{" in path else set())
+        if method in ("post", "patch"):
+            expected_errors |= {"400", "413", "415"}
+        for status in expected_errors:
+            assert status in responses, (where, status)
+            body = responses[status]["content"]["application/json"]
+            assert body["example"]["errors"][0]["developerMessage"], (where, status)
+        success = next(responses[s] for s in ("200", "201") if s in responses)
+        assert success["content"]["application/json"].get("example"), where
+        if method in ("post", "patch"):
+            assert operation["requestBody"]["content"]["application/json"].get("example"), where
