@@ -44,12 +44,18 @@ def init_api(app: Flask) -> None:
         if not request.path.startswith("/api/") or request.routing_exception is not None:
             return None
         # A lower cap for JSON bodies than for officers' photo uploads.
+        view = app.view_functions.get(request.endpoint)
+        upload_limit = getattr(view, "upload_limit", None)  # a file upload, as multipart/form-data
+        if upload_limit is not None:
+            request.max_content_length = upload_limit()
+            if request.mimetype != "multipart/form-data":
+                raise ApiError(415, "Send the file as multipart/form-data, in a part named 'file'.")
+            return None
         request.max_content_length = app.config["API_MAX_BODY_BYTES"]
         if request.method not in ("POST", "PUT", "PATCH"):
             return None
         if request.content_length and request.content_length > app.config["API_MAX_BODY_BYTES"]:
             raise ApiError(413, f"Request bodies are limited to {app.config['API_MAX_BODY_BYTES']} bytes.")
-        view = app.view_functions.get(request.endpoint)
         if getattr(view, "takes_no_body", False) and not request.content_length and not request.mimetype:
             return None  # an action such as "submit": nothing to send
         if not request.is_json:

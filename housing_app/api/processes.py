@@ -4,16 +4,18 @@ grouped by contact id. Scopes: processes:read, processes:write."""
 
 import uuid
 
-from flask import g
+from flask import g, request, send_file, url_for
 from flask_login import current_user
 from flask_smorest import Blueprint
+from flask_smorest.fields import Upload
 from marshmallow import fields, validate
 
 from housing_app.api.auth import require_scope
 from housing_app.api.errors import ApiError, error_item
 from housing_app.api.fields import CamelCaseSchema, ErrorsSchema, RFC3339DateTime
 from housing_app.extensions import db
-from housing_app.models import Answer, Page, Process, ProcessType, Tenure, User
+from housing_app.models import Answer, Page, Process, ProcessPhoto, ProcessType, Tenure, User
+from housing_app.processes import photos as photo_store
 from housing_app.processes.layouts import check_answer, is_question
 from housing_app.processes.service import (
     ProcessError,
@@ -25,6 +27,7 @@ from housing_app.processes.service import (
     update_process,
 )
 from housing_app.processes.summary import build_process_summary
+from housing_app.services.storage import StorageError, get_storage
 from housing_app.services.submission import NotReadyToSubmit, submit_process
 
 blp = Blueprint(
@@ -257,6 +260,25 @@ class ProcessReviewSchema(CamelCaseSchema):
     )
 
 
+class PhotoUploadSchema(CamelCaseSchema):
+    file = Upload(
+        required=True,
+        metadata={"description": "A JPG, PNG or WEBP image (checked by its content), up to 10MB"},
+    )
+
+
+class PhotoSchema(CamelCaseSchema):
+    id = fields.UUID(metadata={"example": "6e5d4c3b-2a19-4f08-9e7d-6c5b4a392817"})
+    process_id = fields.UUID(metadata={"example": EXAMPLE_PROCESS_ID})
+    content_type = fields.String(metadata={"example": "image/jpeg", "enum": ["image/jpeg", "image/png"]})
+    size = fields.Integer(metadata={"example": 482113, "description": "Bytes, after cleaning"})
+    width = fields.Integer(metadata={"example": 2400})
+    height = fields.Integer(metadata={"example": 1800})
+    created_at = RFC3339DateTime()
+    href = fields.String(metadata={"description": "GET the image (scope processes:read)"})
+    thumbnail_href = fields.String(metadata={"description": "GET a thumbnail, at most 320 pixels a side"})
+
+
 # --- OpenAPI examples ----------------------------------------------------------------------
 
 EXAMPLE_TENURE_ID = "0b7e1f4e-3c2a-4d5b-8e9f-1a2b3c4d5e6f"
@@ -450,6 +472,27 @@ EXAMPLE_REVIEW = {
 }
 
 
+EXAMPLE_PHOTO_ID = "6e5d4c3b-2a19-4f08-9e7d-6c5b4a392817"
+EXAMPLE_PHOTO = {
+    "id": EXAMPLE_PHOTO_ID,
+    "processId": EXAMPLE_PROCESS_ID,
+    "contentType": "image/jpeg",
+    "size": 482113,
+    "width": 2400,
+    "height": 1800,
+    "createdAt": "2024-03-19T09:44:51Z",
+    "href": f"/api/v1/processes/{EXAMPLE_PROCESS_ID}/photos/{EXAMPLE_PHOTO_ID}",
+    "thumbnailHref": f"/api/v1/processes/{EXAMPLE_PROCESS_ID}/photos/{EXAMPLE_PHOTO_ID}?size=thumbnail",
+}
+IMAGE_RESPONSE = {
+    "description": "The image: JPEG or PNG, re-encoded with no EXIF or location data.",
+    "content": {
+        "image/jpeg": {"schema": {"type": "string", "format": "binary"}},
+        "image/png": {"schema": {"type": "string", "format": "binary"}},
+    },
+}
+
+
 def error_example(*developer_messages: str) -> dict:
     return {"errors": [{"developerMessage": m, "userMessage": m} for m in developer_messages]}
 
@@ -486,18 +529,25 @@ ERRORS = {
         "The body is not sent as JSON.",
         error_example("Send the body as JSON with 'Content-Type: application/json'."),
     ),
+    "photo 413": (
+        "The photo is larger than MAX_PHOTO_BYTES (10MB unless configured).",
+        error_example("The selected file must be smaller than 10MB"),
+    ),
+    "photo 415": (
+        "The file is not a JPG, PNG or WEBP image (judged by its content, not its name).",
+        error_example("The selected file must be a JPG, PNG or WEBP image"),
+    ),
 }
 
 
-def document_errors(*statuses: int):
+def document_errors(*statuses: int | str):
     """Document the standard error bodies for these statuses, each with an example."""
 
     def decorator(view):
         for status in reversed(statuses):
             description, example = ERRORS[status]
-            view = blp.alt_response(status, schema=ErrorsSchema, description=description, example=example)(
-                view
-            )
+            code = int(str(status).split()[-1])
+            view = blp.alt_response(code, schema=ErrorsSchema, description=description, example=example)(view)
         return view
 
     return decorator
@@ -846,3 +896,81 @@ def get_review(processId):
             for group in summary.groups
         ],
     }
+
+
+def photo_document(photo: ProcessPhoto) -> dict:
+    href = url_for("processes_api.get_photo", processId=photo.process_id, photoId=photo.id)
+    return {
+        "id": photo.id,
+        "process_id": photo.process_id,
+        "content_type": photo.content_type,
+        "size": photo.size,
+        "width": photo.width,
+        "height": photo.height,
+        "created_at": photo.created_at,
+        "href": href,
+        "thumbnail_href": f"{href}?size=thumbnail",
+    }
+
+
+@blp.route("/<uuid:processId>/photos", methods=["POST"])
+@require_scope("processes:write")
+@blp.arguments(PhotoUploadSchema, location="files", error_status_code=400)
+@blp.response(201, PhotoSchema, example=EXAMPLE_PHOTO, description="Stored: the photo's id and links")
+@document_errors(400, 401, 403, 404, 409, "photo 413", "photo 415")
+def upload_photo(files, processId):
+    """Upload a photo for a process
+
+    Send one image as `multipart/form-data` in the part `file`. It is checked by its content
+    (JPG, PNG or WEBP only, never trusted by its name), re-encoded so no EXIF or location data
+    survives, stored with a thumbnail, and belongs to this process. Then answer a photo question
+    with its id through POST /responses (e.g. `"value": ["<photo id>"]`). Scope `processes:write`.
+    """
+    process = load_process(processId)
+    if process.is_submitted:
+        raise ApiError(409, "The process has been submitted and can no longer be changed.")
+    try:
+        photo = photo_store.store_photo(process, files["file"].read())
+    except photo_store.PhotoError as exc:
+        status = {photo_store.PhotoTooLarge: 413, photo_store.NotAPhoto: 415}.get(type(exc), 400)
+        raise ApiError(status, str(exc), str(exc)) from None
+    db.session.commit()
+    return photo_document(photo)
+
+
+upload_photo.upload_limit = lambda: photo_store.max_photo_bytes() + 64 * 1024  # the photo and its headers
+
+
+@blp.route("/<uuid:processId>/photos/<uuid:photoId>")
+@require_scope("processes:read")
+@blp.doc(
+    responses={"200": IMAGE_RESPONSE},
+    parameters=[
+        {
+            "in": "query",
+            "name": "size",
+            "schema": {"type": "string", "enum": ["thumbnail"]},
+            "description": "`thumbnail` for a copy at most 320 pixels a side",
+        }
+    ],
+)
+@document_errors(401, 403, 404)
+def get_photo(processId, photoId):
+    """Get a photo of a process
+
+    The cleaned image (or its thumbnail with `?size=thumbnail`). Scope `processes:read`.
+    """
+    process = load_process(processId)
+    photo = db.session.get(ProcessPhoto, photoId)
+    if photo is None or photo.process_id != process.id:
+        raise ApiError(404, f"No photo with id {photoId} in this process.", "The photo could not be found.")
+    key = photo.thumbnail_key if request.args.get("size") == "thumbnail" else photo.storage_key
+    try:
+        path = get_storage().local_path(key)
+    except StorageError:
+        path = None
+    if path is None or not path.exists():
+        raise ApiError(500, "The photo file is missing from storage.")
+    response = send_file(path, mimetype=photo.content_type, max_age=0)
+    response.headers["Cache-Control"] = "private, no-store"
+    return response

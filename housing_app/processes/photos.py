@@ -24,6 +24,14 @@ class PhotoError(ValueError):
     """An upload that is not an acceptable photo; the message is for the officer."""
 
 
+class PhotoTooLarge(PhotoError):
+    """Over MAX_PHOTO_BYTES, or too many pixels."""
+
+
+class NotAPhoto(PhotoError):
+    """Not a JPG, PNG or WEBP image, judged by its content."""
+
+
 def max_photo_bytes() -> int:
     return current_app.config.get("MAX_PHOTO_BYTES", DEFAULT_MAX_PHOTO_BYTES)
 
@@ -31,7 +39,7 @@ def max_photo_bytes() -> int:
 def _open_image(data: bytes) -> Image.Image:
     limit = max_photo_bytes()
     if len(data) > limit:
-        raise PhotoError(f"The selected file must be smaller than {limit // (1024 * 1024) or 1}MB")
+        raise PhotoTooLarge(f"The selected file must be smaller than {limit // (1024 * 1024) or 1}MB")
     if not data:
         raise PhotoError("The selected file is empty")
     try:
@@ -39,14 +47,14 @@ def _open_image(data: bytes) -> Image.Image:
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             image = Image.open(io.BytesIO(data))
             if image.format not in ACCEPTED_FORMATS:
-                raise PhotoError("The selected file must be a JPG, PNG or WEBP image")
+                raise NotAPhoto("The selected file must be a JPG, PNG or WEBP image")
             if image.width * image.height > MAX_PIXELS:
-                raise PhotoError("The selected image is too large (too many pixels)")
+                raise PhotoTooLarge("The selected image is too large (too many pixels)")
             image.load()
     except PhotoError:
         raise
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombWarning):
-        raise PhotoError("The selected file must be a JPG, PNG or WEBP image") from None
+        raise NotAPhoto("The selected file must be a JPG, PNG or WEBP image") from None
     return image
 
 

@@ -1,13 +1,19 @@
 """The process JSON API: layouts by page id, create / get / patch, responses validated against
 the layout, status and the review grouped by contact id."""
 
+import io
+import random
 import uuid
 
+from PIL import Image
+
 from housing_app.extensions import db
-from housing_app.models import Activity, Answer, Process
+from housing_app.models import Activity, Answer, Process, ProcessPhoto
 from housing_app.processes.service import find_page
+from housing_app.services.storage import get_storage
 from tests.conftest import make_user
-from tests.processes.conftest import PARTNER_ID, TENANT_ID, client_for, fresh_get, start
+from tests.processes.conftest import PARTNER_ID, TENANT_ID, client_for, fresh_get, image_bytes, start
+from tests.processes.test_photos import jpeg_with_location
 
 CRM_GUID = "3f2504e0-4f89-11d3-9a0c-0305e82c3301"
 
@@ -261,6 +267,11 @@ def test_openapi_documents_the_process_endpoints(client):
         "/api/v1/processes/{processId}/review",
     ]:
         assert path in spec["paths"], path
+    upload = spec["paths"]["/api/v1/processes/{processId}/photos"]["post"]
+    assert "multipart/form-data" in upload["requestBody"]["content"]
+    assert "processes:write" in upload["description"] and {"413", "415"} <= set(upload["responses"])
+    photo = spec["paths"]["/api/v1/processes/{processId}/photos/{photoId}"]["get"]
+    assert "image/jpeg" in photo["responses"]["200"]["content"] and "processes:read" in photo["description"]
     create = spec["components"]["schemas"]["ProcessCreate"]["properties"]
     assert set(create) == {"tenureId", "processType", "crmInteractionGuid", "officerEmail"}
     assert create["processType"]["example"] == "tenancy_household_check"
@@ -298,3 +309,91 @@ def test_openapi_describes_each_process_operation_with_its_scope_errors_and_exam
         assert success["content"]["application/json"].get("example"), where
         if method in ("post", "patch"):
             assert operation["requestBody"]["content"]["application/json"].get("example"), where
+
+
+def upload_photo(client, process, content: bytes, headers, name="IMG_0042.JPG"):
+    return client.post(
+        f"/api/v1/processes/{process.id}/photos",
+        data={"file": (io.BytesIO(content), name)},
+        content_type="multipart/form-data",
+        headers=headers,
+    )
+
+
+def test_photos_are_uploaded_used_in_responses_and_read_through_the_api(client, api_token, thc):
+    headers = api_token("processes:read", "processes:write")
+    response = upload_photo(client, thc, jpeg_with_location(), headers)
+    assert response.status_code == 201, response.get_json()
+    photo = response.get_json()
+    assert photo["processId"] == str(thc.id) and photo["contentType"] == "image/jpeg"
+    assert (photo["width"], photo["height"]) == (800, 600) and photo["createdAt"].endswith("Z")
+    stored_photo = db.session.get(ProcessPhoto, uuid.UUID(photo["id"]))
+    saved = Image.open(io.BytesIO(get_storage().read(stored_photo.storage_key)))
+    assert len(saved.getexif()) == 0  # no location (or any other EXIF) kept
+
+    page = find_page(thc, "tenant-photo")
+    body = {
+        "pageId": str(page.id),
+        "responses": [
+            {"key": "tenantPhotoConsent", "value": "yes"},
+            {"key": "tenantPhoto", "value": [photo["id"]]},
+        ],
+    }
+    response = client.post(f"/api/v1/processes/{thc.id}/responses", json=body, headers=headers)
+    assert response.status_code == 200, response.get_json()
+    review = client.get(f"/api/v1/processes/{thc.id}/review", headers=headers).get_json()
+    answer = next(
+        a for g in review["groups"] for s in g["sections"] for a in s["answers"] if a["key"] == "tenantPhoto"
+    )
+    assert answer["photoIds"] == [photo["id"]] and answer["answer"] == "1 photo"
+
+    image = client.get(photo["href"], headers=api_token("processes:read"))
+    assert image.status_code == 200 and image.mimetype == "image/jpeg"
+    assert image.data == get_storage().read(stored_photo.storage_key)
+    assert image.headers["Cache-Control"] == "private, no-store"
+    thumbnail = client.get(photo["thumbnailHref"], headers=api_token("processes:read"))
+    assert thumbnail.data == get_storage().read(stored_photo.thumbnail_key)
+
+
+def test_photo_uploads_through_the_api_are_checked(app, client, api_token, layouts, tenure, officer):
+    process, other = start(tenure, officer), start(tenure, officer, "home_check")
+    headers = api_token("processes:read", "processes:write")
+
+    def refused(response, status, text):
+        assert response.status_code == status, response.get_data(as_text=True)
+        message = response.get_json()["errors"][0]["developerMessage"]
+        assert text in message, message
+
+    refused(
+        upload_photo(client, process, b"not a photo at all\n" * 50, headers, "x.jpg"), 415, "JPG, PNG or WEBP"
+    )
+    refused(upload_photo(client, process, image_bytes("GIF"), headers, "x.gif"), 415, "JPG, PNG or WEBP")
+    response = client.post(
+        f"/api/v1/processes/{process.id}/photos", data={}, content_type="multipart/form-data", headers=headers
+    )
+    refused(response, 400, "file")
+    refused(upload_photo(client, process, image_bytes(), api_token("processes:read")), 403, "processes:write")
+    refused(upload_photo(client, process, image_bytes(), {}), 401, "token")
+    app.config["MAX_PHOTO_BYTES"] = 1000
+    try:
+        noisy = Image.frombytes("RGB", (60, 60), random.Random(7).randbytes(60 * 60 * 3))
+        buffer = io.BytesIO()
+        noisy.save(buffer, format="PNG")
+        big = buffer.getvalue()
+        assert len(big) > 1000
+        refused(upload_photo(client, process, big, headers), 413, "smaller than")
+        refused(upload_photo(client, process, big * 10, headers), 413, "")  # refused before reading
+    finally:
+        app.config.pop("MAX_PHOTO_BYTES")
+    assert db.session.scalars(db.select(ProcessPhoto)).all() == []
+
+    # A photo belongs to its process: another process can neither use nor serve it.
+    photo = upload_photo(client, process, image_bytes(), headers).get_json()
+    page = find_page(other, "rooms")
+    body = {"pageId": str(page.id), "responses": [{"key": "kitchenPhotos", "value": [photo["id"]]}]}
+    refused(client.post(f"/api/v1/processes/{other.id}/responses", json=body, headers=headers), 400, "photo")
+    refused(client.get(f"/api/v1/processes/{other.id}/photos/{photo['id']}", headers=headers), 404, "photo")
+
+    process.status = "submitted"
+    db.session.commit()
+    refused(upload_photo(client, process, image_bytes(), headers), 409, "submitted")
