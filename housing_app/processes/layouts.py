@@ -51,6 +51,10 @@ TYPE_PROPERTIES = {
     "photo": {"maxFiles"},
     "signature": set(),
 }
+TEXT_PROPERTIES = ("hint", "errorMessage", "patternMessage", "autocomplete", "suffix")
+INPUT_WIDTHS = ("2", "3", "4", "5", "10", "20", "30")  # GOV.UK govuk-input--width-N classes
+DEFINITION_PROPERTIES = {"code", "name", "referencePrefix", "description", "sections"}
+SECTION_PROPERTIES = {"key", "title", "pages"}
 DEFAULT_TEXT_MAX = 500
 DEFAULT_TEXTAREA_MAX = 5000
 DEFAULT_MAX_PHOTOS = 5
@@ -90,6 +94,11 @@ def validate_definition(definition: dict) -> None:
         raise LayoutError("The definition 'code' must be lower case letters, digits, '-' or '_'.")
     if not re.fullmatch(r"[A-Z]{2,5}", definition["referencePrefix"]):
         raise LayoutError("'referencePrefix' must be 2 to 5 capital letters, e.g. THC.")
+    unknown = set(definition) - DEFINITION_PROPERTIES
+    if unknown:
+        raise LayoutError(f"The definition has unknown properties {sorted(unknown)}.")
+    if "description" in definition and not isinstance(definition["description"], str):
+        raise LayoutError("The definition 'description' must be text.")
     sections = definition.get("sections")
     if not isinstance(sections, list) or not sections:
         raise LayoutError("The definition needs a non-empty 'sections' list.")
@@ -99,6 +108,9 @@ def validate_definition(definition: dict) -> None:
         if not isinstance(section, dict) or not SLUG_PATTERN.match(str(section.get("key", ""))):
             raise LayoutError(f"{label}: needs a 'key' of lower case letters, digits and '-'.")
         label = f"Section '{section['key']}'"
+        unknown = set(section) - SECTION_PROPERTIES
+        if unknown:
+            raise LayoutError(f"{label}: unknown properties {sorted(unknown)}.")
         if section["key"] in section_keys:
             raise LayoutError(f"{label}: the key is used by another section.")
         section_keys.add(section["key"])
@@ -174,6 +186,17 @@ def _check_question(where: Where, question_keys: set[str]) -> None:
     for flag in ("required", "perMember", "integer"):
         if flag in element and not isinstance(element[flag], bool):
             raise LayoutError(f"{where}: '{flag}' must be true or false.")
+    for name in TEXT_PROPERTIES:
+        if name in element and (not isinstance(element[name], str) or not element[name].strip()):
+            raise LayoutError(f"{where}: '{name}' must be text.")
+    if "width" in element and element["width"] not in INPUT_WIDTHS:
+        raise LayoutError(f"{where}: 'width' must be one of {', '.join(INPUT_WIDTHS)} (as text).")
+    if "rows" in element and (
+        isinstance(element["rows"], bool)
+        or not isinstance(element["rows"], int)
+        or not 1 <= element["rows"] <= 30
+    ):
+        raise LayoutError(f"{where}: 'rows' must be a whole number from 1 to 30.")
     if kind == "signature" and element.get("required"):
         raise LayoutError(
             f"{where}: a drawn signature cannot be required (drawing needs JavaScript); "

@@ -119,6 +119,16 @@ BAD_LAYOUTS = [
         {"type": "signature", "key": "x", "label": "X", "required": True},
         "a drawn signature cannot be required",
     ),
+    ({"type": "text", "key": "x", "label": "X", "width": "banana"}, "'width' must be one of"),
+    ({"type": "text", "key": "x", "label": "X", "autocomplete": 5}, "'autocomplete' must be text"),
+    ({"type": "text", "key": "x", "label": "X", "hint": ["a"]}, "'hint' must be text"),
+    ({"type": "text", "key": "x", "label": "X", "errorMessage": ""}, "'errorMessage' must be text"),
+    (
+        {"type": "text", "key": "x", "label": "X", "pattern": "[0-9]+", "patternMessage": 3},
+        "'patternMessage' must be text",
+    ),
+    ({"type": "textarea", "key": "x", "label": "X", "rows": "many"}, "'rows' must be a whole number"),
+    ({"type": "number", "key": "x", "label": "X", "suffix": 5}, "'suffix' must be text"),
     ({"type": "paragraph"}, "needs 'text'"),
     ({"type": "paragraph", "text": "Hi", "level": "m"}, "'level' is only for headings"),
 ]
@@ -184,6 +194,9 @@ def test_duplicate_question_keys_across_pages_are_refused():
             "Page 'first': needs a non-empty 'elements'",
         ),
         (lambda d: d["sections"][0]["pages"][0].pop("title"), "Page 'first': needs a 'title'"),
+        (lambda d: d.update(descripton="typo"), r"unknown properties \['descripton'\]"),
+        (lambda d: d.update(description=5), "'description' must be text"),
+        (lambda d: d["sections"][0].update(titel="One"), r"Section 'one': unknown properties \['titel'\]"),
     ],
 )
 def test_bad_definitions_are_refused(change, message):
