@@ -3,7 +3,7 @@
 
 import uuid
 
-from flask import abort, flash, redirect, render_template, request, send_file, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, send_file, url_for
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import GovRadioInput, GovTextInput
@@ -63,6 +63,7 @@ def inject_process_helpers():
         "start_process_form": StartProcessForm,
         "member_role": member_role,
         "max_photo_mb": max_photo_bytes() // (1024 * 1024),
+        "max_upload_mb": (current_app.config.get("MAX_CONTENT_LENGTH") or 0) // (1024 * 1024),
     }
 
 

@@ -165,3 +165,20 @@ def test_review_groups_answers_by_household_member_then_section(officer_client, 
     assert change["href"].endswith(f"#memberHasCondition__{TENANT_ID.hex}")
     assert groups[0].select_one("img.app-thumbnail")["src"].endswith("?size=thumbnail")
     assert page.select("[data-incomplete-sections] li")
+
+
+def test_home_offers_a_visible_continue_link_and_the_answers_of_submitted_visits(officer_client, thc, tenure):
+    submitted = start(tenure, officer_client.user, "home_check")
+    submitted.status = "submitted"
+    db.session.commit()
+    page = parse(officer_client.get("/"))
+    links = {
+        row["data-process-id"]: row.select_one("a[data-process-action]")
+        for row in page.select("tr[data-process-id]")
+    }
+    continue_link, view_link = links[str(thc.id)], links[str(submitted.id)]
+    assert continue_link["href"] == f"/processes/{thc.id}"
+    assert continue_link.text.split() == ["Continue", thc.reference]  # the reference is for screen readers
+    assert continue_link.select_one(".govuk-visually-hidden").text.strip() == thc.reference
+    assert view_link["href"] == f"/processes/{submitted.id}/review"
+    assert view_link.text.split()[:2] == ["View", "answers"]

@@ -125,3 +125,11 @@ def test_photos_are_only_served_to_officers_who_may_see_the_visit(app, officer_c
     assert fresh_get(app, app.test_client(), url).status_code == 302  # to sign in
     other = client_for(app, make_user("officer", team="Estate team south"))
     assert fresh_get(app, other, url).status_code == 404
+
+
+def test_the_photo_hint_gives_the_limits_each_photo_and_each_save(app, officer_client, thc):
+    page = parse(officer_client.get(f"/processes/{thc.id}/pages/kitchen"))
+    hint = page.select_one("#kitchenPhotos-hint").text
+    each, total = app.config.get("MAX_PHOTO_BYTES", 10 * 1024 * 1024), app.config["MAX_CONTENT_LENGTH"]
+    assert f"up to {each // (1024 * 1024)}MB each" in hint
+    assert f"{total // (1024 * 1024)}MB in all each time you save" in hint
