@@ -8,7 +8,7 @@ import uuid
 from datetime import date
 
 from sqlalchemy import JSON, ForeignKey, Index, String
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from housing_app.extensions import db
 from housing_app.models.base import Timestamps, UUIDPrimaryKey
@@ -74,6 +74,12 @@ class Tenure(UUIDPrimaryKey, Timestamps, db.Model):
     asset_uprn: Mapped[str | None] = mapped_column(String(20))
     asset_postcode: Mapped[str | None] = mapped_column(String(10))
     postcode_normalised: Mapped[str | None] = mapped_column(String(10))
+
+    @validates("asset_postcode")
+    def _keep_search_postcode(self, _key, postcode):
+        # Set here, not in the API layer, so every way of saving a tenure stays findable.
+        self.postcode_normalised = normalise_postcode(postcode)
+        return postcode
 
     charges: Mapped[dict | None] = mapped_column(JSON)
 
