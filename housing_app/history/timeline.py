@@ -39,6 +39,12 @@ LABELS = {
     "householdMembers": "Household members",
     "relatedPeople": "Related people",
 }
+# One element of a list, for "Household member added" and the like.
+SINGULAR_LABELS = {
+    "householdMembers": "Household member",
+    "relatedPeople": "Related person",
+    "charges": "Charge",
+}
 # Bookkeeping, not something an officer changed.
 HIDDEN_KEYS = {"id", "targetId", "targetType", "tenureId", "versionNumber", "createdAt", "updatedAt"}
 MONEY_KEYS = ("amount", "rate", "charge", "rent", "balance", "fee")
@@ -94,7 +100,11 @@ def format_item(item: dict) -> str:
         kind = " ".join(str(item[k]) for k in ("type", "subType") if item.get(k)) or "Charge"
         amount = format_money(item["amount"]) if isinstance(item.get("amount"), int | float) else ""
         return ", ".join(part for part in (kind, amount, item.get("frequency") or "") if part)
-    name = item.get("name") or item.get("fullName")
+    if item.get("fullName"):  # a household member
+        details = [item.get("personTenureType"), "responsible" if item.get("isResponsible") else None]
+        details = [detail for detail in details if detail]
+        return f"{item['fullName']} ({', '.join(details)})" if details else str(item["fullName"])
+    name = item.get("name")
     if name:
         role = item.get("subType") or item.get("personTenureType") or item.get("type")
         return f"{name} ({role})" if role else str(name)
@@ -126,10 +136,40 @@ def changes_of(key: str, before, after, prefix: str = "") -> list[Change]:
     """One row per changed value; two versions of a nested object (such as a visit's answers)
     become one row per inner field that differs."""
     label = f"{prefix}{label_for(key)}"
+    if _lists_of_identified_items(before, after):
+        return _list_changes(SINGULAR_LABELS.get(key, label), before, after)
     if isinstance(before, dict) and isinstance(after, dict):
         inner = [k for k in dict.fromkeys([*before, *after]) if before.get(k) != after.get(k)]
         return [change for k in inner for change in changes_of(k, before.get(k), after.get(k), f"{label}: ")]
     return [Change(label, format_value(key, before), format_value(key, after))]
+
+
+def _lists_of_identified_items(before, after) -> bool:
+    if not (isinstance(before, list) and isinstance(after, list)) or not (before or after):
+        return False
+    return all(isinstance(item, dict) and item.get("id") for item in [*before, *after])
+
+
+def _list_changes(singular: str, before: list[dict], after: list[dict]) -> list[Change]:
+    """Two versions of a list of items with ids (household members, charges): what was removed,
+    what was added, and each inner field that changed in the items kept."""
+    old = {item["id"]: item for item in before}
+    new = {item["id"]: item for item in after}
+    changes = [
+        Change(f"{singular} removed", [format_item(item)], [NOT_SET])
+        for item in before
+        if item["id"] not in new
+    ]
+    changes += [
+        Change(f"{singular} added", [NOT_SET], [format_item(item)]) for item in after if item["id"] not in old
+    ]
+    for item_id in (item_id for item_id in new if item_id in old and old[item_id] != new[item_id]):
+        was, now = old[item_id], new[item_id]
+        name = was.get("fullName") or was.get("name") or format_item(was)
+        keys = [k for k in dict.fromkeys([*was, *now]) if k not in HIDDEN_KEYS and was.get(k) != now.get(k)]
+        for key in keys:
+            changes += changes_of(key, was.get(key), now.get(key), f"{singular} {name}: ")
+    return changes
 
 
 def describe(activity: Activity) -> TimelineEntry:

@@ -42,9 +42,11 @@ def test_add_a_person_as_in_the_seed_example(client, writer, create):
         "personTenureType": None,
     }
     assert response.headers["ETag"] == etag_of(client, writer, tenure["id"])
-    activity = db.session.scalar(db.select(Activity).where(Activity.target_type == "person"))
-    assert (activity.type, str(activity.target_id)) == ("create", person)
-    assert activity.new_data["tenureId"] == tenure["id"] and activity.old_data is None
+    # Adding a person changes the tenure: one tenure activity holding the household before and after.
+    activity = db.session.scalar(db.select(Activity).where(Activity.type == "update"))
+    assert (activity.target_type, str(activity.target_id)) == ("tenure", tenure["id"])
+    assert activity.old_data == {"householdMembers": tenure["householdMembers"]}
+    assert activity.new_data == {"householdMembers": response.json["householdMembers"]}
 
 
 def test_update_a_person_changes_only_what_is_sent(client, writer, create):
@@ -63,13 +65,9 @@ def test_update_a_person_changes_only_what_is_sent(client, writer, create):
     ]
     assert members[1]["personTenureType"] == "Tenant"
     activity = db.session.scalar(db.select(Activity).where(Activity.type == "update"))
-    assert activity.target_type == "person"
-    assert activity.old_data == {"tenureId": tenure["id"], "fullName": "Sam Bloggs", "isResponsible": False}
-    assert activity.new_data == {
-        "tenureId": tenure["id"],
-        "fullName": "Samantha Bloggs",
-        "isResponsible": True,
-    }
+    assert (activity.target_type, str(activity.target_id)) == ("tenure", tenure["id"])
+    assert activity.old_data == {"householdMembers": tenure["householdMembers"]}
+    assert activity.new_data == {"householdMembers": members}
 
 
 def test_responsible_people_come_first(create):
@@ -127,8 +125,10 @@ def test_remove_a_person(client, writer, create):
     after = client.get(f"{URL}/{tenure['id']}", headers=writer)
     assert [m["fullName"] for m in after.json["householdMembers"]] == ["Jo Bloggs"]
     assert response.headers["ETag"] == after.headers["ETag"] != etag
-    activity = db.session.scalar(db.select(Activity).where(Activity.type == "delete"))
-    assert activity.target_type == "person" and activity.old_data["fullName"] == "Sam Bloggs"
+    activity = db.session.scalar(db.select(Activity).where(Activity.type == "update"))
+    assert (activity.target_type, str(activity.target_id)) == ("tenure", tenure["id"])
+    assert activity.old_data == {"householdMembers": tenure["householdMembers"]}
+    assert activity.new_data == {"householdMembers": after.json["householdMembers"]}
     again = client.delete(
         f"{URL}/{tenure['id']}/person/{sam['id']}", headers={**writer, "If-Match": after.headers["ETag"]}
     )
