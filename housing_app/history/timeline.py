@@ -104,6 +104,8 @@ def format_item(item: dict) -> str:
         details = [item.get("personTenureType"), "responsible" if item.get("isResponsible") else None]
         details = [detail for detail in details if detail]
         return f"{item['fullName']} ({', '.join(details)})" if details else str(item["fullName"])
+    if set(item) == {"code", "description"} and item.get("code"):  # a tenure type
+        return f"{item.get('description') or item['code']} ({item['code']})"
     name = item.get("name")
     if name:
         role = item.get("subType") or item.get("personTenureType") or item.get("type")
@@ -111,8 +113,15 @@ def format_item(item: dict) -> str:
     return ", ".join(
         f"{label_for(key)}: {format_value(key, value)[0]}"
         for key, value in item.items()
-        if key != "id" and value not in (None, "", [], {})
+        if key != "id" and not is_empty(value)
     )
+
+
+def is_empty(value) -> bool:
+    """Nothing to show: no value, or an object whose every field has none (say, unset charges)."""
+    if isinstance(value, dict):
+        return all(is_empty(inner) for inner in value.values())
+    return value is None or value == "" or value == []
 
 
 def format_value(key: str, value) -> list[str]:
@@ -176,7 +185,7 @@ def describe(activity: Activity) -> TimelineEntry:
     old, new = activity.old_data or {}, activity.new_data or {}
     keys = [key for key in dict.fromkeys([*old, *new]) if key not in HIDDEN_KEYS]
     if activity.type == "create":
-        keys = [k for k in keys if new.get(k) not in (None, "", [], {})]
+        keys = [k for k in keys if not is_empty(new.get(k))]
     changes = [change for key in keys for change in changes_of(key, old.get(key), new.get(key))]
     target = TARGET_NAMES.get(activity.target_type, label_for(activity.target_type))
     return TimelineEntry(

@@ -150,4 +150,10 @@ def test_the_tenure_page_shows_the_property_contracts_and_a_readable_timeline(ge
     assert rows(added) == [("Household member added", "Not set", "Amy Bloggs")]
     assert rows(patched) == [("Payment reference", "Not set", "228008866"), ("Sublet", "Not set", "Yes")]
     assert rows(entries[0]) == [("Stage", "Not set", "2")]
+    created = {what: after for what, _before, after in rows(entries[6])}
+    assert created["Household members"] == "Jo Bloggs (Tenant, responsible)Sam Bloggs (Tenant)"  # <br>
+    assert created["Tenure type"] == "Secure (SEC)"
+    assert created["Start of tenure date"] == "19 March 2020"
+    assert "Charges" not in created  # none were sent: no empty row
+    assert all(created.values())
     assert all("By API client: Rents" in normalise(e.text) for e in entries)
