@@ -429,3 +429,15 @@ def test_refused_changes_leave_no_activity(client, headers):
     ]
     assert [r.status_code for r in refused] == [400, 428, 400, 400, 404, 400, 409, 400, 412]
     assert db.session.scalar(db.select(db.func.count()).select_from(Activity)) == before
+
+
+@pytest.mark.parametrize("moment", ["0001-01-01T00:30:00+01:00", "9999-12-31T23:59:59-01:00"])
+def test_a_date_whose_utc_time_falls_outside_the_calendar_is_a_400(client, headers, moment):
+    tenure = tenure_payload(start=moment)
+    tenure["householdMembers"][0]["dateOfBirth"] = moment
+    response = client.post("/api/v1/tenures", json=tenure, headers=headers)
+    assert_standard_error(response, 400)
+    fields = sorted(e["developerMessage"].split(":")[0] for e in response.json["errors"])
+    assert fields == ["householdMembers.0.dateOfBirth", "startOfTenureDate"]
+    contract = {**json.loads(SPEC_CONTRACT_REQUEST), "startDate": moment, "endDate": None}
+    assert_standard_error(client.post("/api/v1/contracts", json=contract, headers=headers), 400)
