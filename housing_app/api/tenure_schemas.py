@@ -63,6 +63,25 @@ class Name(Text):
         return text
 
 
+class PersonName(Name):
+    """A household member's full name. Its first and last words are kept for search, in columns of
+    100 characters, so no word may be longer."""
+
+    MAX_WORD = 100
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("validate", validate.Length(max=200))
+        kwargs.setdefault("metadata", {})
+        kwargs["metadata"].setdefault("example", "Jo Bloggs")
+        super().__init__(**kwargs)
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        text = super()._deserialize(value, attr, data, **kwargs)
+        if any(len(word) > self.MAX_WORD for word in text.split()):
+            raise ValidationError(f"Each word of a name must be at most {self.MAX_WORD} characters.")
+        return text
+
+
 class Choice(Text):
     """One of fixed values, matched case-insensitively and stored in its canonical spelling."""
 
@@ -137,7 +156,7 @@ class HouseholdMemberSchema(CamelCaseSchema):
 
     id = uuid_field(allow_none=True)
     type = Choice(HOUSEHOLD_MEMBER_TYPES, metadata={"example": "person"})
-    full_name = Name(required=True, validate=validate.Length(max=200), metadata={"example": "Jo Bloggs"})
+    full_name = PersonName(required=True)
     is_responsible = StrictBoolean(metadata={"example": True})
     date_of_birth = RFC3339Date(allow_none=True, metadata={"example": "1951-02-11T00:00:00Z"})
     person_tenure_type = Choice(PERSON_TENURE_TYPES, allow_none=True, metadata={"example": "Tenant"})
@@ -153,7 +172,7 @@ class HouseholdMemberPatchSchema(HouseholdMemberSchema):
     """PATCH /tenures/{id}/person/{personId}: fullName is needed only when adding the person."""
 
     id = uuid_field(metadata={"description": "If sent, must equal personId in the path."})
-    full_name = Name(validate=validate.Length(max=200), metadata={"example": "Jo Bloggs"})
+    full_name = PersonName()
 
 
 # ---------------------------------------------------------------------------------------------

@@ -441,3 +441,23 @@ def test_a_date_whose_utc_time_falls_outside_the_calendar_is_a_400(client, heade
     assert fields == ["householdMembers.0.dateOfBirth", "startOfTenureDate"]
     contract = {**json.loads(SPEC_CONTRACT_REQUEST), "startDate": moment, "endDate": None}
     assert_standard_error(client.post("/api/v1/contracts", json=contract, headers=headers), 400)
+
+
+def test_a_name_too_long_to_search_by_is_a_400_not_a_database_error(client, headers):
+    """Each word of a member's name is indexed for search (up to 100 characters)."""
+    payload = tenure_payload(members=[("A" * 150 + " Bloggs", True)])
+    response = client.post("/api/v1/tenures", json=payload, headers=headers)
+    assert_standard_error(response, 400)
+    assert response.json["errors"][0]["developerMessage"].startswith("householdMembers.0.fullName:")
+    tenure = client.post("/api/v1/tenures", json=tenure_payload(), headers=headers).json
+    etag = client.get(f"/api/v1/tenures/{tenure['id']}", headers=headers).headers["ETag"]
+    person = client.patch(
+        f"/api/v1/tenures/{tenure['id']}/person/{uuid.uuid4()}",
+        json={"fullName": "Jo " + "B" * 101},
+        headers={**headers, "If-Match": etag},
+    )
+    assert_standard_error(person, 400)
+    ok = client.post(
+        "/api/v1/tenures", json=tenure_payload(members=[("A" * 100 + " B", True)]), headers=headers
+    )
+    assert ok.status_code == 201
