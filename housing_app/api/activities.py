@@ -16,7 +16,7 @@ from housing_app.api.auth import require_scope
 from housing_app.api.cursor_paging import PageQuerySchema, PaginationDetailsSchema, keyset_page
 from housing_app.api.errors import ApiError, document_errors
 from housing_app.api.fields import CamelCaseSchema, RFC3339DateTime
-from housing_app.api.value_fields import DateTimeInput, Text
+from housing_app.api.value_fields import DateTimeInput, Text, check_storable
 from housing_app.extensions import db
 from housing_app.models import Activity
 from housing_app.models.activities import ACTIVITY_TYPES, TARGET_TYPES
@@ -65,6 +65,19 @@ class NewAuthorDetailsSchema(CamelCaseSchema):
     email = fields.Email(allow_none=True, validate=validate.Length(max=254))
 
 
+def check_data(value) -> None:
+    """Every key and string inside oldData / newData is storable, showable text."""
+    if isinstance(value, dict):
+        for key, inner in value.items():
+            check_storable(key)
+            check_data(inner)
+    elif isinstance(value, list):
+        for inner in value:
+            check_data(inner)
+    elif isinstance(value, str):
+        check_storable(value)
+
+
 class NewActivitySchema(CamelCaseSchema):
     type = Text(20, required=True, validate=validate.OneOf(ACTIVITY_TYPES))
     target_type = Text(40, required=True, validate=validate.OneOf(TARGET_TYPES))
@@ -73,8 +86,8 @@ class NewActivitySchema(CamelCaseSchema):
         allow_none=True,
         metadata={"description": "When it happened; defaults to now. Useful when migrating old history."},
     )
-    old_data = fields.Dict(keys=fields.String(), allow_none=True, load_default=None)
-    new_data = fields.Dict(keys=fields.String(), allow_none=True, load_default=None)
+    old_data = fields.Dict(keys=fields.String(), allow_none=True, load_default=None, validate=check_data)
+    new_data = fields.Dict(keys=fields.String(), allow_none=True, load_default=None, validate=check_data)
     author_details = fields.Nested(
         NewAuthorDetailsSchema,
         allow_none=True,

@@ -461,3 +461,35 @@ def test_a_name_too_long_to_search_by_is_a_400_not_a_database_error(client, head
         "/api/v1/tenures", json=tenure_payload(members=[("A" * 100 + " B", True)]), headers=headers
     )
     assert ok.status_code == 201
+
+
+def post_raw(client, url, body, headers):
+    """Send `body` as JSON text as a client might: lone surrogates escaped as \\udxxx."""
+    return client.post(url, data=json.dumps(body), content_type="application/json", headers=headers)
+
+
+@pytest.mark.parametrize("text", ["\ud800", "a\u0000b"])
+def test_text_the_database_cannot_store_is_a_400(client, headers, text):
+    contract = {**json.loads(SPEC_CONTRACT_REQUEST), "contractType": text}
+    assert_standard_error(post_raw(client, "/api/v1/contracts", contract, headers), 400)
+    person = {**json.loads(SPEC_CONTRACT_REQUEST)["relatedPeople"][0], "description": text}
+    contract = {**json.loads(SPEC_CONTRACT_REQUEST), "relatedPeople": [person]}
+    assert_standard_error(post_raw(client, "/api/v1/contracts", contract, headers), 400)
+
+
+@pytest.mark.parametrize(
+    "data", [{"name": "\ud800"}, {"name": "a\u0000"}, {"\ud800": 1}, {"names": [{"first": "\ud800"}]}]
+)
+def test_activity_data_that_could_not_be_shown_is_refused(client, headers, data):
+    """Another service's activity is shown on officers' pages: it must be text a page can hold."""
+    target = str(uuid.uuid4())
+    body = {"type": "create", "targetType": "tenure", "targetId": target, "newData": data}
+    response = post_raw(client, "/api/v1/activityhistory", body, headers)
+    assert_standard_error(response, 400)
+    assert response.json["errors"][0]["developerMessage"].startswith("newData")
+    assert (
+        client.get("/api/v1/activityhistory", query_string={"targetId": target}, headers=headers).json[
+            "results"
+        ]
+        == []
+    )
