@@ -10,6 +10,7 @@ from housing_app.extensions import db
 from housing_app.models import Activity
 from tests.api.tenure_support import tenure_payload
 from tests.html import normalise
+from tests.processes.conftest import layouts  # noqa: F401 - fixture
 
 ASSET_ID = "7d1e2f3a-4b5c-4d6e-8f90-a1b2c3d4e5f6"
 
@@ -157,3 +158,18 @@ def test_the_tenure_page_shows_the_property_contracts_and_a_readable_timeline(ge
     assert "Charges" not in created  # none were sent: no empty row
     assert all(created.values())
     assert all("By API client: Rents" in normalise(e.text) for e in entries)
+
+
+def test_the_tenure_timeline_includes_its_visits(get_page, layouts, officer, changed_tenure):  # noqa: F811
+    from housing_app.models import Tenure
+    from tests.processes.conftest import start
+
+    tenure = db.session.get(Tenure, uuid.UUID(changed_tenure["tenure"]["id"]))
+    process = start(tenure, officer)
+    page = get_page(f"/tenures/{tenure.id}")
+    newest = page.select(".app-timeline__entry")[0]
+    assert normalise(newest.select_one(".app-timeline__title").text) == "Visit created"
+    history = get_page(f"/history/{tenure.id}")
+    titles = [normalise(h.text) for h in history.select(".app-timeline__title")]
+    assert titles[0] == "Visit created" and titles[-1] == "Tenure created"
+    assert str(process.id) in [str(a.target_id) for a in db.session.scalars(db.select(Activity))]
