@@ -493,3 +493,26 @@ def test_activity_data_that_could_not_be_shown_is_refused(client, headers, data)
         ]
         == []
     )
+
+
+def test_patches_report_every_problem_at_once_including_those_against_the_stored_tenure(client, headers):
+    tenure = client.post("/api/v1/tenures", json=tenure_payload(start="2020-01-01"), headers=headers).json
+    url = f"/api/v1/tenures/{tenure['id']}"
+    if_match = {**headers, "If-Match": client.get(url, headers=headers).headers["ETag"]}
+
+    def problems(response):
+        assert_standard_error(response, 400)
+        return sorted(e["developerMessage"].split(":")[0] for e in response.json["errors"])
+
+    patch = client.patch(url, json={"isSublet": "yes", "endOfTenureDate": "2019-12-31"}, headers=if_match)
+    assert problems(patch) == ["endOfTenureDate", "isSublet"]
+    new_person = client.patch(
+        f"{url}/person/{uuid.uuid4()}", json={"dateOfBirth": "11/02/1951"}, headers=if_match
+    )
+    assert problems(new_person) == ["dateOfBirth", "fullName"]
+    other_id = client.patch(
+        f"{url}/person/{uuid.uuid4()}",
+        json={"id": str(uuid.uuid4()), "fullName": "A B", "isResponsible": "yes"},
+        headers=if_match,
+    )
+    assert problems(other_id) == ["id", "isResponsible"]
