@@ -12,7 +12,7 @@ Every change is recorded in the activity history in the same transaction.
 
 import uuid
 
-from flask import request, url_for
+from flask import has_request_context, request, url_for
 from flask_smorest import Blueprint
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 from sqlalchemy import update
@@ -181,6 +181,20 @@ class ContractPatchSchema(ContractFieldsSchema):
         minimum=0,
         metadata={"description": "The versionNumber you read. Required unless you send If-Match."},
     )
+
+    @validates_schema(skip_on_field_errors=False)
+    def fits_the_stored_contract(self, data, **kwargs):
+        """Checked against the contract it changes, so every problem is in the one 400."""
+        contract_id = (request.view_args or {}).get("contract_id") if has_request_context() else None
+        contract = db.session.get(Contract, contract_id) if contract_id else None
+        if contract is None:  # a 404 follows
+            return
+        errors = {}
+        for problem in patch_problems(contract, data):
+            field_path, _, message = problem.partition(": ")
+            errors.setdefault(field_path, []).append(message)
+        if errors:
+            raise ValidationError(errors)
 
 
 class ContractListQuerySchema(PageQuerySchema):
@@ -441,8 +455,8 @@ SCALAR_FIELDS = (
 )
 
 
-def check_patch(contract: Contract, changes: dict) -> None:
-    """Every problem with a patch against this contract, in one 400."""
+def patch_problems(contract: Contract, changes: dict) -> list[str]:
+    """Every problem with a patch against this contract, as 'field: message' lines."""
     problems = []
     if "related_people" in changes:
         problems += duplicate_item_ids(changes["related_people"], "relatedPeople")
@@ -454,8 +468,7 @@ def check_patch(contract: Contract, changes: dict) -> None:
     end = changes.get("end_date", contract.end_date)
     if start is not None and end is not None and end <= start:
         problems.append("endDate: endDate must be after startDate.")
-    if problems:
-        raise ApiError(400, problems)
+    return problems
 
 
 def apply_patch(contract: Contract, changes: dict) -> None:
@@ -580,7 +593,6 @@ def patch_contract(changes, contract_id):
     so nobody's change is silently overwritten. Success adds 1 to versionNumber."""
     contract = get_contract_or_404(contract_id)
     read_version = version_the_client_read(contract, changes.pop("version_number", None))
-    check_patch(contract, changes)
     with activity_log.logged_change("update", "contract", contract_snapshot, contract) as change:
         apply_patch(contract, changes)
         if contract_snapshot(contract) != change.old:

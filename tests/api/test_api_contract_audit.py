@@ -516,3 +516,24 @@ def test_patches_report_every_problem_at_once_including_those_against_the_stored
         headers=if_match,
     )
     assert problems(other_id) == ["id", "isResponsible"]
+
+
+def test_a_contract_patch_reports_every_problem_at_once(client, headers):
+    contract = client.post(
+        "/api/v1/contracts", data=SPEC_CONTRACT_REQUEST, content_type="application/json", headers=headers
+    ).json  # 2022-10-11 to 2023-10-11
+    foreign = str(uuid.uuid4())
+    response = client.patch(
+        f"/api/v1/contracts/{contract['id']}",
+        json={
+            "versionNumber": 0,
+            "stage": "two",
+            "endDate": "2021-01-01",
+            "charges": [{"id": foreign, "frequency": "Weekly", "amount": 3}],
+        },
+        headers=headers,
+    )
+    assert_standard_error(response, 400)
+    fields = sorted(e["developerMessage"].split(":")[0] for e in response.json["errors"])
+    assert fields == ["charges.0.id", "endDate", "stage"]
+    assert client.get(f"/api/v1/contracts/{contract['id']}", headers=headers).json == contract
