@@ -48,6 +48,8 @@ class ApiError(Exception):
 def errors_response(status: int, errors: list[dict], headers=None):
     response = jsonify({"errors": errors})
     response.status_code = status
+    if status == 401:  # RFC 6750: say which scheme to use
+        response.headers["WWW-Authenticate"] = 'Bearer realm="housing_app"'
     for key, value in (headers or {}).items():
         response.headers[key] = value
     return response

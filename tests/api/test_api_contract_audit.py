@@ -537,3 +537,13 @@ def test_a_contract_patch_reports_every_problem_at_once(client, headers):
     fields = sorted(e["developerMessage"].split(":")[0] for e in response.json["errors"])
     assert fields == ["charges.0.id", "endDate", "stage"]
     assert client.get(f"/api/v1/contracts/{contract['id']}", headers=headers).json == contract
+
+
+def test_a_401_says_how_to_authenticate(client):
+    for response in (
+        client.get("/api/v1/tenures"),
+        client.get("/api/v1/tenures", headers={"Authorization": "Bearer nope"}),
+        client.get("/api/v1/contracts", query_string={"targetId": str(uuid.uuid4())}),
+    ):
+        assert_standard_error(response, 401)
+        assert response.headers["WWW-Authenticate"].startswith("Bearer")
