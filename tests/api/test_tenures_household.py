@@ -160,3 +160,40 @@ def test_a_no_op_update_keeps_the_etag_and_records_nothing(client, writer, creat
         db.session.scalar(db.select(db.func.count()).select_from(Activity).where(Activity.type == "update"))
         == 0
     )
+
+
+def test_a_household_change_that_races_past_the_etag_check_leaves_no_trace(create):
+    """Another writer commits between our read and our write: neither our change nor its
+    activity is kept."""
+    import uuid
+
+    import pytest
+
+    from housing_app.models import Tenure
+    from housing_app.services import tenures as service
+
+    body = create(members=[("Jo Bloggs", True), ("Sam Bloggs", False)])
+
+    def read_then_someone_else_writes():
+        db.session.expire_all()
+        tenure = service.get_tenure(uuid.UUID(body["id"]))
+        with db.engine.begin() as connection:
+            bump = db.update(Tenure).where(Tenure.id == tenure.id).values(version=Tenure.version + 1)
+            connection.execute(bump)
+        return tenure
+
+    tenure = read_then_someone_else_writes()
+    with pytest.raises(service.StaleTenure):
+        service.upsert_household_member(tenure, uuid.uuid4(), {"full_name": "Amy Bloggs"})
+    tenure = read_then_someone_else_writes()
+    sam = next(m for m in tenure.household_members if m.full_name == "Sam Bloggs")
+    with pytest.raises(service.StaleTenure):
+        service.upsert_household_member(tenure, sam.id, {"is_responsible": True})
+    tenure = read_then_someone_else_writes()
+    sam = next(m for m in tenure.household_members if m.full_name == "Sam Bloggs")
+    with pytest.raises(service.StaleTenure):
+        service.remove_household_member(tenure, sam)
+    db.session.expire_all()
+    names = sorted(m.full_name for m in service.get_tenure(tenure.id).household_members)
+    assert names == ["Jo Bloggs", "Sam Bloggs"]
+    assert db.session.scalar(db.select(db.func.count()).select_from(Activity)) == 1  # the create
