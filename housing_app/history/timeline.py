@@ -12,7 +12,7 @@ from decimal import Decimal
 
 from housing_app.api.fields import parse_rfc3339
 from housing_app.extensions import db
-from housing_app.models import Activity
+from housing_app.models import Activity, ProcessType, User
 from housing_app.template_filters import govuk_date, govuk_datetime
 
 NOT_SET = "Not set"
@@ -38,6 +38,9 @@ LABELS = {
     "tenuredAsset": "Property",
     "householdMembers": "Household members",
     "relatedPeople": "Related people",
+    "officerId": "Officer",
+    "processType": "Visit type",
+    "crmInteractionGuid": "CRM interaction",
 }
 # One element of a list, for "Household member added" and the like.
 SINGULAR_LABELS = {
@@ -46,7 +49,16 @@ SINGULAR_LABELS = {
     "charges": "Charge",
 }
 # Bookkeeping, not something an officer changed.
-HIDDEN_KEYS = {"id", "targetId", "targetType", "tenureId", "versionNumber", "createdAt", "updatedAt"}
+HIDDEN_KEYS = {
+    "id",
+    "targetId",
+    "targetType",
+    "tenureId",
+    "versionNumber",
+    "layoutVersion",
+    "createdAt",
+    "updatedAt",
+}
 MONEY_KEYS = ("amount", "rate", "charge", "rent", "balance", "fee")
 _CAMEL_WORD = re.compile(r"[A-Z]+(?=[A-Z][a-z]|\b|\d)|[A-Z]?[a-z]+|\d+")
 _LOOKS_LIKE_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}([Tt ]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})?)?$")
@@ -124,10 +136,32 @@ def is_empty(value) -> bool:
     return value is None or value == "" or value == []
 
 
+def _officer_name(value: str) -> str | None:
+    try:
+        user = db.session.get(User, uuid.UUID(value))
+    except ValueError:
+        return None
+    return user.name if user else None
+
+
+def _visit_type_name(code: str) -> str | None:
+    return db.session.scalar(db.select(ProcessType.name).where(ProcessType.code == code))
+
+
+def _status_words(status: str) -> str:
+    return status.replace("_", " ").capitalize()
+
+
+# Values kept as ids or codes, shown as what they stand for (as they are when unknown).
+READABLE_VALUES = {"officerId": _officer_name, "processType": _visit_type_name, "status": _status_words}
+
+
 def format_value(key: str, value) -> list[str]:
     """A value as lines of text."""
     if value is None or value == "" or value == [] or value == {}:
         return [NOT_SET]
+    if key in READABLE_VALUES and isinstance(value, str):
+        return [READABLE_VALUES[key](value) or value]
     if isinstance(value, bool):
         return ["Yes" if value else "No"]
     if isinstance(value, int | float):

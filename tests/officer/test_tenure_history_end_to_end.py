@@ -169,6 +169,11 @@ def test_the_tenure_timeline_includes_its_visits(get_page, layouts, officer, cha
     page = get_page(f"/tenures/{tenure.id}")
     newest = page.select(".app-timeline__entry")[0]
     assert normalise(newest.select_one(".app-timeline__title").text) == "Visit created"
+    rows = {normalise(row.th.text): normalise(row.td.text) for row in newest.select("tbody tr")}
+    assert rows["Officer"] == "Olivia Officer"  # a name, not an id
+    assert rows["Visit type"] == layouts["tenancy_household_check"].name
+    assert rows["Status"] == "In progress"
+    assert "Layout version" not in rows
     history = get_page(f"/history/{tenure.id}")
     titles = [normalise(h.text) for h in history.select(".app-timeline__title")]
     assert titles[0] == "Visit created" and titles[-1] == "Tenure created"
