@@ -342,8 +342,9 @@ def upsert_household_member(tenure: Tenure, person_id: uuid.UUID, data: dict) ->
     added = member is None
     if added:
         member = HouseholdMember(id=person_id, type="person", is_responsible=False)
-        tenure.household_members.append(member)
     apply_member_changes(member, data)
+    if added:
+        tenure.household_members.append(member)
     _record_household_change(tenure, before)
     _commit_or_stale()
     return member, added

@@ -4,7 +4,6 @@ Content Security Policy, and a client can authorise with a token and call the AP
 import pytest
 
 from tests.api.tenure_support import make_token
-from tests.browser.conftest import chromium, live_server, page  # noqa: F401 - fixtures
 
 pytestmark = pytest.mark.browser
 
@@ -25,7 +24,7 @@ OPERATIONS = [
 ]
 
 
-def test_the_docs_page_lists_every_endpoint_and_calls_one_with_a_token(page):  # noqa: F811
+def test_the_docs_page_lists_every_endpoint_and_calls_one_with_a_token(page):
     problems = []
     page.on("console", lambda message: message.type == "error" and problems.append(message.text))
     page.on("pageerror", lambda error: problems.append(str(error)))
