@@ -7,6 +7,7 @@ This app records its own changes itself (services/activity_log.py), in the same 
 each change; clients cannot edit or delete history.
 """
 
+import math
 from datetime import timedelta
 
 from flask_smorest import Blueprint
@@ -76,6 +77,8 @@ def check_data(value) -> None:
             check_data(inner)
     elif isinstance(value, str):
         check_storable(value)
+    elif isinstance(value, float) and not math.isfinite(value):
+        raise ValidationError("Numbers must be finite: JSON has no NaN or Infinity.")
 
 
 class NewActivitySchema(CamelCaseSchema):

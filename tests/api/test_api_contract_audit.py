@@ -547,3 +547,18 @@ def test_a_401_says_how_to_authenticate(client):
     ):
         assert_standard_error(response, 401)
         assert response.headers["WWW-Authenticate"].startswith("Bearer")
+
+
+@pytest.mark.parametrize("number", ["NaN", "Infinity", "-Infinity", "1e999"])
+def test_activity_data_with_numbers_json_cannot_carry_is_refused(client, headers, number):
+    """Python's parser lets NaN and Infinity through; JSON (and PostgreSQL) do not."""
+    target = uuid.uuid4()
+    body = (
+        f'{{"type": "create", "targetType": "tenure", "targetId": "{target}", '
+        f'"newData": {{"rent": {number}}}}}'
+    )
+    response = client.post(
+        "/api/v1/activityhistory", data=body, content_type="application/json", headers=headers
+    )
+    assert_standard_error(response, 400)
+    assert response.json["errors"][0]["developerMessage"].startswith("newData")
