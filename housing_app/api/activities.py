@@ -7,6 +7,7 @@ This app records its own changes itself (services/activity_log.py), in the same 
 each change; clients cannot edit or delete history.
 """
 
+import math
 from datetime import timedelta
 
 from flask_smorest import Blueprint
@@ -14,9 +15,9 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 
 from housing_app.api.auth import require_scope
 from housing_app.api.cursor_paging import PageQuerySchema, PaginationDetailsSchema, keyset_page
-from housing_app.api.errors import ApiError
-from housing_app.api.fields import CamelCaseSchema, ErrorsSchema, RFC3339DateTime
-from housing_app.api.value_fields import DateTimeInput, Text
+from housing_app.api.errors import ApiError, document_errors
+from housing_app.api.fields import CamelCaseSchema, RFC3339DateTime
+from housing_app.api.value_fields import DateTimeInput, Text, check_storable
 from housing_app.extensions import db
 from housing_app.models import Activity
 from housing_app.models.activities import ACTIVITY_TYPES, TARGET_TYPES
@@ -65,6 +66,21 @@ class NewAuthorDetailsSchema(CamelCaseSchema):
     email = fields.Email(allow_none=True, validate=validate.Length(max=254))
 
 
+def check_data(value) -> None:
+    """Every key and string inside oldData / newData is storable, showable text."""
+    if isinstance(value, dict):
+        for key, inner in value.items():
+            check_storable(key)
+            check_data(inner)
+    elif isinstance(value, list):
+        for inner in value:
+            check_data(inner)
+    elif isinstance(value, str):
+        check_storable(value)
+    elif isinstance(value, float) and not math.isfinite(value):
+        raise ValidationError("Numbers must be finite: JSON has no NaN or Infinity.")
+
+
 class NewActivitySchema(CamelCaseSchema):
     type = Text(20, required=True, validate=validate.OneOf(ACTIVITY_TYPES))
     target_type = Text(40, required=True, validate=validate.OneOf(TARGET_TYPES))
@@ -73,8 +89,8 @@ class NewActivitySchema(CamelCaseSchema):
         allow_none=True,
         metadata={"description": "When it happened; defaults to now. Useful when migrating old history."},
     )
-    old_data = fields.Dict(keys=fields.String(), allow_none=True, load_default=None)
-    new_data = fields.Dict(keys=fields.String(), allow_none=True, load_default=None)
+    old_data = fields.Dict(keys=fields.String(), allow_none=True, load_default=None, validate=check_data)
+    new_data = fields.Dict(keys=fields.String(), allow_none=True, load_default=None, validate=check_data)
     author_details = fields.Nested(
         NewAuthorDetailsSchema,
         allow_none=True,
@@ -106,13 +122,41 @@ NEW_ACTIVITY_EXAMPLE = {
 }
 
 
+ACTIVITY_EXAMPLE = {
+    "id": "3fa85f64-5717-4562-b3fc-2c963f66afa6",
+    "type": "update",
+    "targetType": "person",
+    "targetId": EXAMPLE_TARGET_ID,
+    "createdAt": "2024-03-19T16:34:41Z",
+    "oldData": {"preferredFirstName": "Jo"},
+    "newData": {"preferredFirstName": "Joanne"},
+    "authorDetails": NEW_ACTIVITY_EXAMPLE["authorDetails"],
+}
+LIST_EXAMPLE = {
+    "results": [ACTIVITY_EXAMPLE],
+    "paginationDetails": {"nextToken": "WyI4ZDlmNmM0MiIsIjIwMjQtMDMtMTkiXQ.c2lnbmF0dXJl"},
+}
+UNAUTHORISED = (
+    401,
+    ("No valid bearer token.", "Send an API token in the Authorization header: 'Bearer <token>'."),
+)
+
+
 @blp.route("")
 @require_scope("activities:read")
-@blp.arguments(ActivityListQuerySchema, location="query", as_kwargs=True)
-@blp.response(200, ActivityListSchema)
-@blp.alt_response(400, schema=ErrorsSchema, description="A missing targetId, bad pageSize or token")
-@blp.alt_response(401, schema=ErrorsSchema, description="No valid token")
-@blp.alt_response(403, schema=ErrorsSchema, description="The token lacks activities:read")
+@blp.arguments(ActivityListQuerySchema, location="query", as_kwargs=True, error_status_code=400)
+@blp.response(200, ActivityListSchema, example=LIST_EXAMPLE)
+@document_errors(
+    blp,
+    {
+        400: (
+            "A missing targetId, bad pageSize or paginationToken.",
+            "targetId: Missing data for required field.",
+        ),
+        401: UNAUTHORISED[1],
+        403: ("The token lacks activities:read.", "This token does not have the 'activities:read' scope."),
+    },
+)
 def list_activities(targetId, pageSize, paginationToken):
     """The history of one target, newest first, one page at a time."""
     activities, next_token = keyset_page(
@@ -129,11 +173,24 @@ def list_activities(targetId, pageSize, paginationToken):
 
 @blp.route("", methods=["POST"])
 @require_scope("activities:write")
-@blp.arguments(NewActivitySchema, example=NEW_ACTIVITY_EXAMPLE)
-@blp.response(201, ActivitySchema)
-@blp.alt_response(400, schema=ErrorsSchema, description="Every problem with the body, one error each")
-@blp.alt_response(401, schema=ErrorsSchema, description="No valid token")
-@blp.alt_response(403, schema=ErrorsSchema, description="The token lacks activities:write")
+@blp.arguments(NewActivitySchema, example=NEW_ACTIVITY_EXAMPLE, error_status_code=400)
+@blp.response(201, ActivitySchema, example=ACTIVITY_EXAMPLE)
+@document_errors(
+    blp,
+    {
+        400: (
+            "Every problem with the body, one error each.",
+            "type: An update has both oldData and newData.",
+        ),
+        401: UNAUTHORISED[1],
+        403: ("The token lacks activities:write.", "This token does not have the 'activities:write' scope."),
+        413: ("The body is larger than the API accepts.", "Request bodies are limited to 1048576 bytes."),
+        415: (
+            "The body is not sent as JSON.",
+            "Send the body as JSON with 'Content-Type: application/json'.",
+        ),
+    },
+)
 def create_activity(body):
     """Record a change another service made. For an update only the fields whose values differ
     are kept."""

@@ -12,7 +12,7 @@ Every change is recorded in the activity history in the same transaction.
 
 import uuid
 
-from flask import request, url_for
+from flask import has_request_context, request, url_for
 from flask_smorest import Blueprint
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 from sqlalchemy import update
@@ -21,8 +21,8 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from housing_app.api.auth import require_scope
 from housing_app.api.cursor_paging import PageQuerySchema, PaginationDetailsSchema, keyset_page
-from housing_app.api.errors import ApiError
-from housing_app.api.fields import CamelCaseSchema, ErrorsSchema, RFC3339DateTime
+from housing_app.api.errors import ApiError, document_errors
+from housing_app.api.fields import CamelCaseSchema, RFC3339DateTime
 from housing_app.api.value_fields import DateTimeInput, Money, StrictBoolean, StrictInteger, Text
 from housing_app.extensions import db
 from housing_app.models.base import utcnow
@@ -182,6 +182,20 @@ class ContractPatchSchema(ContractFieldsSchema):
         metadata={"description": "The versionNumber you read. Required unless you send If-Match."},
     )
 
+    @validates_schema(skip_on_field_errors=False)
+    def fits_the_stored_contract(self, data, **kwargs):
+        """Checked against the contract it changes, so every problem is in the one 400."""
+        contract_id = (request.view_args or {}).get("contract_id") if has_request_context() else None
+        contract = db.session.get(Contract, contract_id) if contract_id else None
+        if contract is None:  # a 404 follows
+            return
+        errors = {}
+        for problem in patch_problems(contract, data):
+            field_path, _, message = problem.partition(": ")
+            errors.setdefault(field_path, []).append(message)
+        if errors:
+            raise ValidationError(errors)
+
 
 class ContractListQuerySchema(PageQuerySchema):
     targetId = fields.UUID(required=True, metadata={"description": "The asset (or other target) id."})
@@ -224,6 +238,78 @@ NEW_CONTRACT_EXAMPLE = {
     "stage": None,
 }
 PATCH_EXAMPLE = {"versionNumber": 0, "stage": 2, "isVATRegistered": True, "endDate": "2024-05-29T00:00:00Z"}
+CONTRACT_EXAMPLE = {
+    "id": "75985c70-c7fd-49d2-9e60-61c321abd8e2",
+    **{k: v for k, v in NEW_CONTRACT_EXAMPLE.items() if k not in ("relatedPeople", "charges")},
+    "relatedPeople": [
+        {
+            "id": "00d8e1f5-0c3b-4a54-9a0e-6a2b5e0f1c21",
+            "phone": None,
+            **NEW_CONTRACT_EXAMPLE["relatedPeople"][0],
+        }
+    ],
+    "charges": [
+        {"id": "95d2a92c-d646-4aab-8cf2-06d1671cf9be", "subType": None, **NEW_CONTRACT_EXAMPLE["charges"][0]}
+    ],
+    "versionNumber": 0,
+}
+PATCHED_EXAMPLE = {
+    **CONTRACT_EXAMPLE,
+    "versionNumber": 1,
+    "stage": 2,
+    "isVATRegistered": True,
+    "endDate": "2024-05-29T00:00:00Z",
+}
+LIST_EXAMPLE = {"results": [CONTRACT_EXAMPLE], "paginationDetails": {"nextToken": None}}
+ETAG_HEADER = {
+    "ETag": {
+        "description": "The contract's versionNumber, quoted: send it back in If-Match to change it.",
+        "schema": {"type": "string", "example": '"0"'},
+    }
+}
+SOME_ID = "75985c70-c7fd-49d2-9e60-61c321abd8e2"
+UNAUTHORISED = (
+    401,
+    ("No valid bearer token.", "Send an API token in the Authorization header: 'Bearer <token>'."),
+)
+
+
+def forbidden(scope: str):
+    return 403, ("The token lacks " + scope + ".", f"This token does not have the '{scope}' scope.")
+
+
+NOT_FOUND = (404, ("No contract with this id.", f"No contract with id {SOME_ID}."))
+BAD_BODY = (
+    400,
+    (
+        "Every problem with the body, one error each.",
+        "startDate: '19-03-2020' is not a valid date. Use an RFC 3339 date-time such as "
+        "2024-03-19T00:00:00Z, or a date 2024-03-19.",
+    ),
+)
+STALE_VERSION = (
+    409,
+    (
+        "versionNumber is not the current one.",
+        "versionNumber 0 is stale: the contract is at version 1. Read it again and reapply your change.",
+    ),
+)
+STALE_ETAG = (
+    412,
+    ("If-Match is not the current ETag.", 'If-Match "0" does not match the contract\'s current ETag "1".'),
+)
+NO_VERSION = (
+    428,
+    (
+        "Neither versionNumber nor If-Match was sent.",
+        "Send the versionNumber you read in the body (or ?versionNumber=), or its ETag in If-Match.",
+    ),
+)
+TOO_BIG = (413, ("The body is larger than the API accepts.", "Request bodies are limited to 1048576 bytes."))
+NOT_JSON = (
+    415,
+    ("The body is not sent as JSON.", "Send the body as JSON with 'Content-Type: application/json'."),
+)
 IF_MATCH_HEADER = {
     "in": "header",
     "name": "If-Match",
@@ -369,8 +455,8 @@ SCALAR_FIELDS = (
 )
 
 
-def check_patch(contract: Contract, changes: dict) -> None:
-    """Every problem with a patch against this contract, in one 400."""
+def patch_problems(contract: Contract, changes: dict) -> list[str]:
+    """Every problem with a patch against this contract, as 'field: message' lines."""
     problems = []
     if "related_people" in changes:
         problems += duplicate_item_ids(changes["related_people"], "relatedPeople")
@@ -382,8 +468,7 @@ def check_patch(contract: Contract, changes: dict) -> None:
     end = changes.get("end_date", contract.end_date)
     if start is not None and end is not None and end <= start:
         problems.append("endDate: endDate must be after startDate.")
-    if problems:
-        raise ApiError(400, problems)
+    return problems
 
 
 def apply_patch(contract: Contract, changes: dict) -> None:
@@ -403,11 +488,24 @@ def apply_patch(contract: Contract, changes: dict) -> None:
 
 @blp.route("")
 @require_scope("contracts:read")
-@blp.arguments(ContractListQuerySchema, location="query", as_kwargs=True)
-@blp.response(200, ContractListSchema)
-@blp.alt_response(400, schema=ErrorsSchema, description="A missing targetId, bad pageSize or token")
-@blp.alt_response(401, schema=ErrorsSchema, description="No valid token")
-@blp.alt_response(403, schema=ErrorsSchema, description="The token lacks contracts:read")
+@blp.arguments(ContractListQuerySchema, location="query", as_kwargs=True, error_status_code=400)
+@blp.response(200, ContractListSchema, example=LIST_EXAMPLE)
+@document_errors(
+    blp,
+    dict(
+        [
+            (
+                400,
+                (
+                    "A missing targetId, bad pageSize or paginationToken.",
+                    "targetId: Missing data for required field.",
+                ),
+            ),
+            UNAUTHORISED,
+            forbidden("contracts:read"),
+        ]
+    ),
+)
 def list_contracts(targetId, pageSize, paginationToken):
     """Contracts of a target (usually an asset), oldest first, one page at a time."""
     statement = (
@@ -429,10 +527,8 @@ def list_contracts(targetId, pageSize, paginationToken):
 
 @blp.route("/<uuid:contract_id>")
 @require_scope("contracts:read")
-@blp.response(200, ContractSchema, headers={"ETag": {"schema": {"type": "string"}}})
-@blp.alt_response(404, schema=ErrorsSchema, description="No contract with this id")
-@blp.alt_response(401, schema=ErrorsSchema, description="No valid token")
-@blp.alt_response(403, schema=ErrorsSchema, description="The token lacks contracts:read")
+@blp.response(200, ContractSchema, example=CONTRACT_EXAMPLE, headers=ETAG_HEADER)
+@document_errors(blp, dict([UNAUTHORISED, forbidden("contracts:read"), NOT_FOUND]))
 def get_contract(contract_id):
     """One contract. Its ETag (and versionNumber) are what a PATCH must send back."""
     contract = get_contract_or_404(contract_id)
@@ -441,11 +537,17 @@ def get_contract(contract_id):
 
 @blp.route("", methods=["POST"])
 @require_scope("contracts:write")
-@blp.arguments(NewContractSchema, example=NEW_CONTRACT_EXAMPLE)
-@blp.response(201, ContractSchema, headers={"Location": {"schema": {"type": "string"}}})
-@blp.alt_response(400, schema=ErrorsSchema, description="Every problem with the body, one error each")
-@blp.alt_response(401, schema=ErrorsSchema, description="No valid token")
-@blp.alt_response(403, schema=ErrorsSchema, description="The token lacks contracts:write")
+@blp.arguments(NewContractSchema, example=NEW_CONTRACT_EXAMPLE, error_status_code=400)
+@blp.response(
+    201,
+    ContractSchema,
+    example=CONTRACT_EXAMPLE,
+    headers={
+        **ETAG_HEADER,
+        "Location": {"description": "The new contract's URL.", "schema": {"type": "string"}},
+    },
+)
+@document_errors(blp, dict([BAD_BODY, UNAUTHORISED, forbidden("contracts:write"), TOO_BIG, NOT_JSON]))
 def create_contract(body):
     """Create a contract. Ids (its own, its people's and charges') are made here; version 0."""
     body.pop("version_number", None)
@@ -467,22 +569,30 @@ def create_contract(body):
 
 @blp.route("/<uuid:contract_id>", methods=["PATCH"])
 @require_scope("contracts:write")
-@blp.arguments(ContractPatchSchema, example=PATCH_EXAMPLE)
+@blp.arguments(ContractPatchSchema, example=PATCH_EXAMPLE, error_status_code=400)
 @blp.doc(parameters=[IF_MATCH_HEADER])
-@blp.response(200, ContractSchema)
-@blp.alt_response(400, schema=ErrorsSchema, description="Every problem with the body, one error each")
-@blp.alt_response(401, schema=ErrorsSchema, description="No valid token")
-@blp.alt_response(403, schema=ErrorsSchema, description="The token lacks contracts:write")
-@blp.alt_response(404, schema=ErrorsSchema, description="No contract with this id")
-@blp.alt_response(409, schema=ErrorsSchema, description="versionNumber is not the current one")
-@blp.alt_response(412, schema=ErrorsSchema, description="If-Match is not the current ETag")
-@blp.alt_response(428, schema=ErrorsSchema, description="Neither versionNumber nor If-Match was sent")
+@blp.response(200, ContractSchema, example=PATCHED_EXAMPLE, headers=ETAG_HEADER)
+@document_errors(
+    blp,
+    dict(
+        [
+            BAD_BODY,
+            UNAUTHORISED,
+            forbidden("contracts:write"),
+            NOT_FOUND,
+            STALE_VERSION,
+            STALE_ETAG,
+            TOO_BIG,
+            NOT_JSON,
+            NO_VERSION,
+        ]
+    ),
+)
 def patch_contract(changes, contract_id):
     """Change some fields. Send the versionNumber you read (or If-Match); a stale one is refused
     so nobody's change is silently overwritten. Success adds 1 to versionNumber."""
     contract = get_contract_or_404(contract_id)
     read_version = version_the_client_read(contract, changes.pop("version_number", None))
-    check_patch(contract, changes)
     with activity_log.logged_change("update", "contract", contract_snapshot, contract) as change:
         apply_patch(contract, changes)
         if contract_snapshot(contract) != change.old:
@@ -493,15 +603,23 @@ def patch_contract(changes, contract_id):
 
 @blp.route("/<uuid:contract_id>", methods=["DELETE"])
 @require_scope("contracts:write")
-@blp.arguments(VersionQuerySchema, location="query", as_kwargs=True)
+@blp.arguments(VersionQuerySchema, location="query", as_kwargs=True, error_status_code=400)
 @blp.doc(parameters=[IF_MATCH_HEADER])
-@blp.response(204)
-@blp.alt_response(401, schema=ErrorsSchema, description="No valid token")
-@blp.alt_response(403, schema=ErrorsSchema, description="The token lacks contracts:write")
-@blp.alt_response(404, schema=ErrorsSchema, description="No contract with this id")
-@blp.alt_response(409, schema=ErrorsSchema, description="versionNumber is not the current one")
-@blp.alt_response(412, schema=ErrorsSchema, description="If-Match is not the current ETag")
-@blp.alt_response(428, schema=ErrorsSchema, description="Neither versionNumber nor If-Match was sent")
+@blp.response(204, description="Removed.")
+@document_errors(
+    blp,
+    dict(
+        [
+            (400, ("A bad versionNumber.", "versionNumber: Not a valid integer.")),
+            UNAUTHORISED,
+            forbidden("contracts:write"),
+            NOT_FOUND,
+            STALE_VERSION,
+            STALE_ETAG,
+            NO_VERSION,
+        ]
+    ),
+)
 def delete_contract(contract_id, versionNumber=None):
     """Remove a contract (its history stays in the activity history)."""
     contract = get_contract_or_404(contract_id)

@@ -6,6 +6,8 @@ Raise ApiError anywhere under /api/ to answer with one or more errors and a stat
 from flask import jsonify
 from werkzeug.exceptions import HTTPException
 
+from housing_app.api.fields import ErrorsSchema
+
 USER_MESSAGES = {
     400: "The request could not be processed. Check the details and try again.",
     401: "You need to authenticate to use this API.",
@@ -46,6 +48,8 @@ class ApiError(Exception):
 def errors_response(status: int, errors: list[dict], headers=None):
     response = jsonify({"errors": errors})
     response.status_code = status
+    if status == 401:  # RFC 6750: say which scheme to use
+        response.headers["WWW-Authenticate"] = 'Bearer realm="housing_app"'
     for key, value in (headers or {}).items():
         response.headers[key] = value
     return response
@@ -81,3 +85,25 @@ def http_exception_to_errors(exc: HTTPException) -> tuple[int, list[dict]]:
         status = 400
     developer = exc.description or exc.name
     return status, [error_item(developer, status=status)]
+
+
+def error_example(status: int, developer_message: str) -> dict:
+    """An example error body for the OpenAPI document."""
+    return {"errors": [error_item(developer_message, status=status)]}
+
+
+def document_errors(blp, errors: dict[int, tuple[str, str]]):
+    """Document a view's error responses, each with an example body:
+    `errors` maps a status to (when it happens, an example developerMessage)."""
+
+    def decorator(view):
+        for status, (description, developer_message) in sorted(errors.items(), reverse=True):
+            view = blp.alt_response(
+                status,
+                schema=ErrorsSchema,
+                description=description,
+                example=error_example(status, developer_message),
+            )(view)
+        return view
+
+    return decorator

@@ -41,7 +41,10 @@ def parse_rfc3339(value) -> datetime:
         parsed = datetime.fromisoformat(match["base"].replace("t", "T").replace(" ", "T") + offset)
     except ValueError:
         raise ValidationError(f"'{value}' is not a real date. {DATE_FORMAT_HELP}") from None
-    return parsed.astimezone(UTC)
+    try:
+        return parsed.astimezone(UTC)
+    except OverflowError:  # e.g. 0001-01-01T00:30:00+01:00 is before year 1 in UTC
+        raise ValidationError(f"'{value}' is out of range once converted to UTC.") from None
 
 
 def format_rfc3339(value: datetime | date | None) -> str | None:

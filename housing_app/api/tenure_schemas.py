@@ -9,14 +9,17 @@ import math
 import re
 from datetime import date
 
+from flask import has_request_context, request
 from marshmallow import ValidationError, fields, pre_load, validate, validates_schema
 
 from housing_app.api.fields import CamelCaseSchema, RFC3339Date
+from housing_app.extensions import db
 from housing_app.models.tenures import (
     ASSET_TYPES,
     HOUSEHOLD_MEMBER_TYPES,
     PERSON_TENURE_TYPES,
     TENURE_TYPES,
+    Tenure,
 )
 
 POSTCODE = re.compile(r"^([A-Z]{1,2}[0-9][A-Z0-9]?)\s*([0-9][A-Z]{2})$", re.IGNORECASE)
@@ -60,6 +63,25 @@ class Name(Text):
         text = super()._deserialize(value, attr, data, **kwargs).strip()
         if not text:
             raise ValidationError("Must not be blank.")
+        return text
+
+
+class PersonName(Name):
+    """A household member's full name. Its first and last words are kept for search, in columns of
+    100 characters, so no word may be longer."""
+
+    MAX_WORD = 100
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("validate", validate.Length(max=200))
+        kwargs.setdefault("metadata", {})
+        kwargs["metadata"].setdefault("example", "Jo Bloggs")
+        super().__init__(**kwargs)
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        text = super()._deserialize(value, attr, data, **kwargs)
+        if any(len(word) > self.MAX_WORD for word in text.split()):
+            raise ValidationError(f"Each word of a name must be at most {self.MAX_WORD} characters.")
         return text
 
 
@@ -122,6 +144,17 @@ class Postcode(Text):
         return format_postcode(*match.groups())
 
 
+def path_ids() -> dict:
+    return (request.view_args or {}) if has_request_context() else {}
+
+
+def stored_tenure() -> Tenure | None:
+    """The tenure a PATCH names in its path, so a patch is checked against what it changes and
+    every problem is reported in the one 400."""
+    tenure_id = path_ids().get("tenure_id")
+    return db.session.get(Tenure, tenure_id) if tenure_id else None
+
+
 def uuid_field(metadata=None, **kwargs):
     return fields.UUID(
         metadata={"example": "4c9b5a3e-6f0f-4e8b-9d6c-2b1f4a7e8d10", **(metadata or {})}, **kwargs
@@ -137,7 +170,7 @@ class HouseholdMemberSchema(CamelCaseSchema):
 
     id = uuid_field(allow_none=True)
     type = Choice(HOUSEHOLD_MEMBER_TYPES, metadata={"example": "person"})
-    full_name = Name(required=True, validate=validate.Length(max=200), metadata={"example": "Jo Bloggs"})
+    full_name = PersonName(required=True)
     is_responsible = StrictBoolean(metadata={"example": True})
     date_of_birth = RFC3339Date(allow_none=True, metadata={"example": "1951-02-11T00:00:00Z"})
     person_tenure_type = Choice(PERSON_TENURE_TYPES, allow_none=True, metadata={"example": "Tenant"})
@@ -153,7 +186,20 @@ class HouseholdMemberPatchSchema(HouseholdMemberSchema):
     """PATCH /tenures/{id}/person/{personId}: fullName is needed only when adding the person."""
 
     id = uuid_field(metadata={"description": "If sent, must equal personId in the path."})
-    full_name = Name(validate=validate.Length(max=200), metadata={"example": "Jo Bloggs"})
+    full_name = PersonName()
+
+    @validates_schema(skip_on_field_errors=False, pass_original=True)
+    def fits_the_path(self, data, original, **kwargs):
+        errors = {}
+        person_id = path_ids().get("person_id")
+        if data.get("id") and person_id and data["id"] != person_id:
+            errors["id"] = ["must equal personId in the path (or be left out)."]
+        tenure = stored_tenure()
+        adding = tenure is not None and all(m.id != person_id for m in tenure.household_members)
+        if adding and isinstance(original, dict) and "fullName" not in original:
+            errors["fullName"] = ["Missing data for required field (needed to add a person)."]
+        if errors:
+            raise ValidationError(errors)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -275,6 +321,17 @@ class TenurePatchSchema(CamelCaseSchema):
     inform_housing_benefits_for_changes = StrictBoolean(allow_none=True, metadata={"example": False})
     is_sublet = StrictBoolean(allow_none=True, metadata={"example": False})
     sublet_end_date = optional_date("2023-09-30T00:00:00Z")
+
+    @validates_schema(skip_on_field_errors=False)
+    def dates_fit_the_stored_tenure(self, data, **kwargs):
+        tenure = stored_tenure()
+        if tenure is None:  # creating, or no such tenure (a 404 follows)
+            return
+        start = data.get("start_of_tenure_date", tenure.start_of_tenure_date)
+        end = data.get("end_of_tenure_date", tenure.end_of_tenure_date)
+        problem = end_before_start_error(start, end)
+        if problem:
+            raise ValidationError(problem, "endOfTenureDate")
 
 
 def end_before_start_error(start, end) -> str | None:

@@ -21,7 +21,6 @@ from housing_app.api.tenure_schemas import (
     TenurePatchSchema,
     TenureSchema,
     TenureSearchQuerySchema,
-    end_before_start_error,
 )
 from housing_app.models.tenures import Tenure
 from housing_app.services import tenures as service
@@ -378,11 +377,6 @@ def update_tenure(data, tenure_id):
     """
     tenure = tenure_or_404(tenure_id)
     check_if_match(tenure)
-    start = data.get("start_of_tenure_date", tenure.start_of_tenure_date)
-    end = data.get("end_of_tenure_date", tenure.end_of_tenure_date)
-    problem = end_before_start_error(start, end)
-    if problem:
-        raise ApiError(400, f"endOfTenureDate: {problem}", f"endOfTenureDate: {problem}")
     try:
         service.update_tenure(tenure, data)
     except StaleTenure:
@@ -406,14 +400,8 @@ def upsert_person(data, tenure_id, person_id):
     Adds the person when they are not in the household (then `fullName` is required), otherwise
     changes the fields sent. Answers with the whole tenure.
     """
-    if data.get("id") and data["id"] != person_id:
-        problem = "id: must equal personId in the path (or be left out)."
-        raise ApiError(400, problem, problem)
-    tenure = tenure_or_404(tenure_id)
+    tenure = tenure_or_404(tenure_id)  # the schema has checked the body against it
     check_if_match(tenure)
-    if service.find_member(tenure, person_id) is None and not data.get("full_name"):
-        problem = "fullName: Missing data for required field (needed to add a person)."
-        raise ApiError(400, problem, problem)
     try:
         _member, added = service.upsert_household_member(tenure, person_id, data)
     except StaleTenure:

@@ -22,9 +22,19 @@ class Text(fields.String):
 
     def _deserialize(self, value, attr, data, **kwargs):
         value = super()._deserialize(value, attr, data, **kwargs)
-        if any(ord(character) < 32 and character not in "\t\n\r" for character in value):
-            raise ValidationError("Must not contain control characters.")
+        check_storable(value)
         return value
+
+
+def check_storable(text: str) -> None:
+    """Text the database can store and a page can show: no control characters (NUL among them)
+    and no unpaired surrogates (JSON allows "\ud800"; UTF-8 does not)."""
+    if any(ord(character) < 32 and character not in "\t\n\r" for character in text):
+        raise ValidationError("Must not contain control characters.")
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        raise ValidationError("Must be valid Unicode text (no unpaired surrogates).") from None
 
 
 class StrictBoolean(fields.Boolean):

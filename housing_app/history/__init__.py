@@ -12,7 +12,7 @@ from housing_app.api.errors import ApiError
 from housing_app.extensions import db
 from housing_app.history.contracts_view import contract_rows, contracts_for_asset
 from housing_app.history.timeline import activity_timeline, describe, timeline_statement
-from housing_app.models import Activity, Contract, Tenure
+from housing_app.models import Activity, Contract, Process, Tenure
 
 bp = Blueprint("history", __name__)
 
@@ -21,11 +21,13 @@ TIMELINE_ON_TENURE_PAGE = 10
 
 
 def tenure_history_targets(tenure: Tenure) -> list[uuid.UUID]:
-    """Everything whose changes belong in a tenure's history: the tenure, its household members,
-    its property and the property's contracts."""
+    """Everything whose changes belong in a tenure's history: the tenure (its household changes
+    among them), its members (as other services record them), its property, the property's
+    contracts and the tenure's visits."""
     contract_ids = db.session.scalars(db.select(Contract.id).where(Contract.target_id == tenure.asset_id))
+    visit_ids = db.session.scalars(db.select(Process.id).where(Process.tenure_id == tenure.id))
     members = [member.id for member in tenure.household_members]
-    return [tenure.id, *members, *([tenure.asset_id] if tenure.asset_id else []), *contract_ids]
+    return [tenure.id, *members, *([tenure.asset_id] if tenure.asset_id else []), *contract_ids, *visit_ids]
 
 
 def history_targets(target_id: uuid.UUID) -> tuple[list[uuid.UUID], str | None]:

@@ -326,40 +326,34 @@ def update_tenure(tenure: Tenure, data: dict) -> Tenure:
     return tenure
 
 
-def _person_snapshot(tenure: Tenure, member: HouseholdMember) -> dict:
-    return {"tenureId": str(tenure.id), **household_member_to_json(member)}
+def _record_household_change(tenure: Tenure, before: dict) -> bool:
+    """A household change is a change to the tenure (its householdMembers, and its ETag): one
+    tenure activity holding the household before and after. False when nothing changed."""
+    if activity_log.record("update", "tenure", tenure.id, before, tenure_to_json(tenure)) is None:
+        return False
+    _touch(tenure)
+    return True
 
 
 def upsert_household_member(tenure: Tenure, person_id: uuid.UUID, data: dict) -> tuple[HouseholdMember, bool]:
     """Add the person to the household, or update them if already there. Returns (member, added)."""
+    before = tenure_to_json(tenure)
     member = find_member(tenure, person_id)
-    if member is None:
+    added = member is None
+    if added:
         member = HouseholdMember(id=person_id, type="person", is_responsible=False)
-        apply_member_changes(member, data)
+    apply_member_changes(member, data)
+    if added:
         tenure.household_members.append(member)
-        activity_log.record("create", "person", person_id, None, _person_snapshot(tenure, member))
-        added = changed = True
-    else:
-        before = _person_snapshot(tenure, member)
-        apply_member_changes(member, data)
-        activity = activity_log.record(
-            "update", "person", person_id, before, _person_snapshot(tenure, member)
-        )
-        if activity is not None:
-            # Which household the change was in, even though the tenure id itself did not change.
-            activity.old_data = {"tenureId": str(tenure.id), **activity.old_data}
-            activity.new_data = {"tenureId": str(tenure.id), **activity.new_data}
-        added, changed = False, activity is not None
-    if changed:
-        _touch(tenure)
+    _record_household_change(tenure, before)
     _commit_or_stale()
     return member, added
 
 
 def remove_household_member(tenure: Tenure, member: HouseholdMember) -> None:
-    activity_log.record("delete", "person", member.id, _person_snapshot(tenure, member), None)
+    before = tenure_to_json(tenure)
     tenure.household_members.remove(member)
-    _touch(tenure)
+    _record_household_change(tenure, before)
     _commit_or_stale()
 
 

@@ -42,9 +42,11 @@ def test_add_a_person_as_in_the_seed_example(client, writer, create):
         "personTenureType": None,
     }
     assert response.headers["ETag"] == etag_of(client, writer, tenure["id"])
-    activity = db.session.scalar(db.select(Activity).where(Activity.target_type == "person"))
-    assert (activity.type, str(activity.target_id)) == ("create", person)
-    assert activity.new_data["tenureId"] == tenure["id"] and activity.old_data is None
+    # Adding a person changes the tenure: one tenure activity holding the household before and after.
+    activity = db.session.scalar(db.select(Activity).where(Activity.type == "update"))
+    assert (activity.target_type, str(activity.target_id)) == ("tenure", tenure["id"])
+    assert activity.old_data == {"householdMembers": tenure["householdMembers"]}
+    assert activity.new_data == {"householdMembers": response.json["householdMembers"]}
 
 
 def test_update_a_person_changes_only_what_is_sent(client, writer, create):
@@ -63,13 +65,9 @@ def test_update_a_person_changes_only_what_is_sent(client, writer, create):
     ]
     assert members[1]["personTenureType"] == "Tenant"
     activity = db.session.scalar(db.select(Activity).where(Activity.type == "update"))
-    assert activity.target_type == "person"
-    assert activity.old_data == {"tenureId": tenure["id"], "fullName": "Sam Bloggs", "isResponsible": False}
-    assert activity.new_data == {
-        "tenureId": tenure["id"],
-        "fullName": "Samantha Bloggs",
-        "isResponsible": True,
-    }
+    assert (activity.target_type, str(activity.target_id)) == ("tenure", tenure["id"])
+    assert activity.old_data == {"householdMembers": tenure["householdMembers"]}
+    assert activity.new_data == {"householdMembers": members}
 
 
 def test_responsible_people_come_first(create):
@@ -127,8 +125,10 @@ def test_remove_a_person(client, writer, create):
     after = client.get(f"{URL}/{tenure['id']}", headers=writer)
     assert [m["fullName"] for m in after.json["householdMembers"]] == ["Jo Bloggs"]
     assert response.headers["ETag"] == after.headers["ETag"] != etag
-    activity = db.session.scalar(db.select(Activity).where(Activity.type == "delete"))
-    assert activity.target_type == "person" and activity.old_data["fullName"] == "Sam Bloggs"
+    activity = db.session.scalar(db.select(Activity).where(Activity.type == "update"))
+    assert (activity.target_type, str(activity.target_id)) == ("tenure", tenure["id"])
+    assert activity.old_data == {"householdMembers": tenure["householdMembers"]}
+    assert activity.new_data == {"householdMembers": after.json["householdMembers"]}
     again = client.delete(
         f"{URL}/{tenure['id']}/person/{sam['id']}", headers={**writer, "If-Match": after.headers["ETag"]}
     )
@@ -160,3 +160,40 @@ def test_a_no_op_update_keeps_the_etag_and_records_nothing(client, writer, creat
         db.session.scalar(db.select(db.func.count()).select_from(Activity).where(Activity.type == "update"))
         == 0
     )
+
+
+def test_a_household_change_that_races_past_the_etag_check_leaves_no_trace(create):
+    """Another writer commits between our read and our write: neither our change nor its
+    activity is kept."""
+    import uuid
+
+    import pytest
+
+    from housing_app.models import Tenure
+    from housing_app.services import tenures as service
+
+    body = create(members=[("Jo Bloggs", True), ("Sam Bloggs", False)])
+
+    def read_then_someone_else_writes():
+        db.session.expire_all()
+        tenure = service.get_tenure(uuid.UUID(body["id"]))
+        with db.engine.begin() as connection:
+            bump = db.update(Tenure).where(Tenure.id == tenure.id).values(version=Tenure.version + 1)
+            connection.execute(bump)
+        return tenure
+
+    tenure = read_then_someone_else_writes()
+    with pytest.raises(service.StaleTenure):
+        service.upsert_household_member(tenure, uuid.uuid4(), {"full_name": "Amy Bloggs"})
+    tenure = read_then_someone_else_writes()
+    sam = next(m for m in tenure.household_members if m.full_name == "Sam Bloggs")
+    with pytest.raises(service.StaleTenure):
+        service.upsert_household_member(tenure, sam.id, {"is_responsible": True})
+    tenure = read_then_someone_else_writes()
+    sam = next(m for m in tenure.household_members if m.full_name == "Sam Bloggs")
+    with pytest.raises(service.StaleTenure):
+        service.remove_household_member(tenure, sam)
+    db.session.expire_all()
+    names = sorted(m.full_name for m in service.get_tenure(tenure.id).household_members)
+    assert names == ["Jo Bloggs", "Sam Bloggs"]
+    assert db.session.scalar(db.select(db.func.count()).select_from(Activity)) == 1  # the create

@@ -9,6 +9,7 @@ the update paths run with generated bodies, not just the 404s.
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, given, settings
+from schemathesis import GenerationMode
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import (
     content_type_conformance,
@@ -36,7 +37,8 @@ def tenure_operations(app):
 
 
 @pytest.mark.slow
-def test_tenure_api_matches_its_openapi_document(app, client):
+@pytest.mark.parametrize("mode", [GenerationMode.POSITIVE, GenerationMode.NEGATIVE])
+def test_tenure_api_matches_its_openapi_document(app, client, mode):
     headers = make_token("tenures:read", "tenures:write")
     payload = tenure_payload(members=[("Jo Bloggs", True), ("Sam Bloggs", False)])
     tenure_id = client.post("/api/v1/tenures", json=payload, headers=headers).json["id"]
@@ -45,7 +47,7 @@ def test_tenure_api_matches_its_openapi_document(app, client):
 
     for operation in operations:
 
-        @given(case=operation.as_strategy())
+        @given(case=operation.as_strategy(generation_mode=mode))
         @settings(
             max_examples=25,
             deadline=None,
