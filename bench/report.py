@@ -51,11 +51,23 @@ def markdown(report: dict) -> str:
             lines.append("Data set reused from an earlier load (migrations applied).")
         else:
             rows = load.get("rows") or {}
+            split = ""
+            if load.get("writeSeconds") is not None:
+                split = (
+                    f"generating the rows {fmt(load.get('generateSeconds'))} s, writing them "
+                    f"{fmt(load.get('writeSeconds'))} s, "
+                )
             lines.append(
                 f"Load: {sum(rows.values()):,} rows ({', '.join(f'{k} {v:,}' for k, v in rows.items())}) in "
                 f"{fmt(load.get('loadSeconds'))} s, {fmt(load.get('rowsPerSecond'))} rows/s "
-                f"(indexes and statistics {fmt(load.get('indexSeconds'))} s)."
+                f"({split}indexes and statistics {fmt(load.get('indexSeconds'))} s)."
             )
+            if load.get("loadedTogetherWith"):
+                lines.append(
+                    f"The rows were generated once and written to {', '.join(load['loadedTogetherWith'])} "
+                    f"in the same pass ({fmt(load.get('wallSeconds'))} s for the whole pass); the figures "
+                    "above are this database's share: generating, writing here, indexing here."
+                )
         if load.get("skippedTables"):
             lines.append(
                 f"Not generated (no such table at this revision): {', '.join(load['skippedTables'])}."
