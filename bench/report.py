@@ -38,10 +38,19 @@ def markdown(report: dict) -> str:
         "page holding the same form.",
         "",
     ]
-    if report["scale"] != "full":
+    if counts["tenures"] < 1_000_000:
         lines += [
-            "> The targets are set at 1,000,000 tenures (`SCALE=full`); at this scale they are checked for "
-            "the shape of the results only.",
+            f"> The targets are set at 1,000,000 tenures (`SCALE=full`); this run has {counts['tenures']:,}, "
+            "so its verdicts are for this size only, not for the issue's scale.",
+            "",
+        ]
+    if report.get("loadAverageAtEnd"):
+        lines += [
+            "Load average at the end: "
+            + ", ".join(f"{x:.2f}" for x in report["loadAverageAtEnd"])
+            + f" ({environment['cpus']} CPUs). Other work on the machine competes with the servers and "
+            "the load generator, and a floor request is short enough to suffer less from it than a product "
+            "request: the ratios are only as steady as the machine was.",
             "",
         ]
     for database, result in report["databases"].items():

@@ -529,6 +529,7 @@ def main(argv=None) -> int:
     for database in databases:
         report["databases"][database] = bench_database(database, manifests[database], args.scale, only, log)
     report["seconds"] = round(time.perf_counter() - started, 1)
+    report["loadAverageAtEnd"] = os.getloadavg()
     args.output.mkdir(parents=True, exist_ok=True)
     (args.output / "latest.json").write_text(json.dumps(report, indent=2))
     from bench.report import markdown
