@@ -148,14 +148,15 @@ class DataSet:
 
     # -- tenures and household members --------------------------------------------------------
     def tenure_chunks(self):
-        """Yield (tenure rows, household member rows) in chunks."""
+        """Yield (tenure rows, household member rows, name key rows) in chunks. One person in
+        twenty has a middle name, so some full names have three words."""
         rng = random.Random(f"{self.seed}-tenures")
         last_names = name_pool(LAST_NAMES, 4000, f"{self.seed}-last-names")
         first_names = name_pool(FIRST_NAMES, 1500, f"{self.seed}-first-names")
         last_cum = mandelbrot_cumulative(len(last_names), 20)
         first_cum = mandelbrot_cumulative(len(first_names), 8)
         type_codes, type_weights = zip(*TENURE_TYPE_WEIGHTS.items(), strict=True)
-        from housing_app.models.tenures import TENURE_TYPES, normalise_postcode
+        from housing_app.models.tenures import TENURE_TYPES, name_key_rows, normalise_postcode
 
         probe_every = max(1, self.counts["tenures"] // 2000)
         probes = {
@@ -165,7 +166,7 @@ class DataSet:
             "postcodes": [],
             "sixMemberTenureIds": [],
         }
-        tenures, members = [], []
+        tenures, members, name_keys = [], [], []
         for index in range(self.counts["tenures"]):
             tenure_id, asset_id = self.uuid_from(rng), self.uuid_from(rng)
             self.tenure_ids.append(tenure_id)
@@ -235,12 +236,16 @@ class DataSet:
                 last = family_name if rng.random() < 0.8 else rng.choices(last_names, cum_weights=last_cum)[0]
                 first = rng.choices(first_names, cum_weights=first_cum)[0]
                 person_id = self.uuid_from(rng)
+                full_name = f"{first} {last}"
+                if rng.random() < 0.05:
+                    full_name = f"{first} {rng.choices(first_names, cum_weights=first_cum)[0]} {last}"
+                name_keys.extend(name_key_rows(tenure_id, person_id, full_name))
                 members.append(
                     {
                         "tenure_id": tenure_id,
                         "id": person_id,
                         "type": "person",
-                        "full_name": f"{first} {last}",
+                        "full_name": full_name,
                         "is_responsible": position == 0,
                         "date_of_birth": dt.date(1935, 1, 1) + dt.timedelta(days=rng.randint(0, 31_000)),
                         "person_tenure_type": "Tenant" if position == 0 else "HouseholdMember",
@@ -258,10 +263,10 @@ class DataSet:
                 probes["tenureIds"].append(str(tenure_id))
                 probes["postcodes"].append(postcode)
             if len(tenures) >= CHUNK:
-                yield tenures, members
-                tenures, members = [], []
+                yield tenures, members, name_keys
+                tenures, members, name_keys = [], [], []
         if tenures:
-            yield tenures, members
+            yield tenures, members, name_keys
         common, common_count = self.tenures_by_last_name.most_common(1)[0]
         probes["deepSearch"] = {"lastName": common, "count": common_count}
         self.probes.update(probes)
@@ -653,11 +658,22 @@ def add_credentials(database_url: str, seed: int) -> dict:
 
 
 def load(loader, counts: dict, seed: int, log=print) -> dict:
-    """Generate and load the data set; return the manifest."""
+    """Generate and load the data set into one database; return the manifest."""
+    return load_many([loader], counts, seed, log=log)[0]
+
+
+def load_many(loaders: list, counts: dict, seed: int, log=print) -> list[dict]:
+    """Generate the data set once and load every chunk into each database in turn (so a run on
+    SQLite and PostgreSQL pays for generating the rows once). Returns one manifest per loader:
+    `writeSeconds` is the time spent writing into that database, `generateSeconds` the time
+    spent making the rows (shared), `loadSeconds` the whole load as a person waits for it."""
     from housing_app.extensions import db
 
-    loader.prepare_fresh()
-    tables = set(migrate(loader.url()))
+    tables = None
+    for loader in loaders:
+        loader.prepare_fresh()
+        made = set(migrate(loader.url()))
+        tables = made if tables is None else tables & made
     metadata = db.metadata
     data = DataSet(counts, seed)
     wanted = [
@@ -665,6 +681,7 @@ def load(loader, counts: dict, seed: int, log=print) -> dict:
         for t in (
             "tenures",
             "household_members",
+            "household_member_name_keys",
             "contracts",
             "contract_related_people",
             "contract_charges",
@@ -677,19 +694,27 @@ def load(loader, counts: dict, seed: int, log=print) -> dict:
         log(f"note: table {table} does not exist at this revision; not generated")
     shapes = {name: TableShape(metadata.tables[name]) for name in wanted if name in metadata.tables}
     rows_loaded: Counter = Counter()
+    write_seconds: Counter = Counter()
+    names = "+".join(loader.name for loader in loaders)
     started = time.perf_counter()
-    loader.begin_load(list(shapes))
+    for loader in loaders:
+        loader.begin_load(list(shapes))
 
     def write(table, rows):
-        loader.write(shapes[table], rows)
+        for loader in loaders:
+            began = time.perf_counter()
+            loader.write(shapes[table], rows)
+            write_seconds[loader.name] += time.perf_counter() - began
         before = rows_loaded[table]
         rows_loaded[table] += len(rows)
         if rows_loaded[table] // 500_000 != before // 500_000:
-            log(f"{loader.name}: {table} {rows_loaded[table]:,} rows ({time.perf_counter() - started:.0f} s)")
+            log(f"{names}: {table} {rows_loaded[table]:,} rows ({time.perf_counter() - started:.0f} s)")
 
-    for tenures, members in data.tenure_chunks():
+    for tenures, members, name_keys in data.tenure_chunks():
         write("tenures", tenures)
         write("household_members", members)
+        if "household_member_name_keys" in shapes:
+            write("household_member_name_keys", name_keys)
     if "contracts" in shapes:
         for chunk in data.contract_chunks(set(shapes["contracts"].columns)):
             for table, rows in chunk.items():
@@ -699,27 +724,40 @@ def load(loader, counts: dict, seed: int, log=print) -> dict:
         for rows in data.activity_chunks():
             write("activities", rows)
     insert_seconds = time.perf_counter() - started
-    index_seconds = loader.end_load()
-    total_seconds = time.perf_counter() - started
+    generate_seconds = insert_seconds - sum(write_seconds.values())
     total_rows = sum(rows_loaded.values())
-    log(
-        f"{loader.name}: {total_rows:,} rows in {total_seconds:.1f} s "
-        f"({total_rows / total_seconds:,.0f} rows/s; indexes and analyse {index_seconds:.1f} s)"
-    )
-    return {
-        "database": loader.name,
-        "url": loader.url(),
-        "seed": seed,
-        "counts": counts,
-        "rows": dict(rows_loaded),
-        "skippedTables": skipped,
-        "loadSeconds": round(total_seconds, 2),
-        "insertSeconds": round(insert_seconds, 2),
-        "indexSeconds": round(index_seconds, 2),
-        "rowsPerSecond": round(total_rows / total_seconds),
-        "probes": data.probes,
-        "credentials": add_credentials(loader.url(), seed),
-    }
+    manifests = []
+    for loader in loaders:
+        index_seconds = loader.end_load()
+        total_seconds = time.perf_counter() - started
+        own_seconds = generate_seconds + write_seconds[loader.name] + index_seconds
+        log(
+            f"{loader.name}: {total_rows:,} rows; generating {generate_seconds:.1f} s, writing "
+            f"{write_seconds[loader.name]:.1f} s, indexes and analyse {index_seconds:.1f} s "
+            f"({total_rows / own_seconds:,.0f} rows/s)"
+        )
+        manifests.append(
+            {
+                "database": loader.name,
+                "url": loader.url(),
+                "seed": seed,
+                "counts": counts,
+                "rows": dict(rows_loaded),
+                "skippedTables": skipped,
+                # This database's own share: generating the rows, writing them, indexing.
+                "loadSeconds": round(own_seconds, 2),
+                "generateSeconds": round(generate_seconds, 2),
+                "writeSeconds": round(write_seconds[loader.name], 2),
+                "insertSeconds": round(generate_seconds + write_seconds[loader.name], 2),
+                "indexSeconds": round(index_seconds, 2),
+                "rowsPerSecond": round(total_rows / own_seconds),
+                "loadedTogetherWith": [other.name for other in loaders if other is not loader],
+                "wallSeconds": round(total_seconds, 2),
+                "probes": data.probes,
+                "credentials": add_credentials(loader.url(), seed),
+            }
+        )
+    return manifests
 
 
 def main(argv=None) -> int:

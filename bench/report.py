@@ -38,10 +38,19 @@ def markdown(report: dict) -> str:
         "page holding the same form.",
         "",
     ]
-    if report["scale"] != "full":
+    if counts["tenures"] < 1_000_000:
         lines += [
-            "> The targets are set at 1,000,000 tenures (`SCALE=full`); at this scale they are checked for "
-            "the shape of the results only.",
+            f"> The targets are set at 1,000,000 tenures (`SCALE=full`); this run has {counts['tenures']:,}, "
+            "so its verdicts are for this size only, not for the issue's scale.",
+            "",
+        ]
+    if report.get("loadAverageAtEnd"):
+        lines += [
+            "Load average at the end: "
+            + ", ".join(f"{x:.2f}" for x in report["loadAverageAtEnd"])
+            + f" ({environment['cpus']} CPUs). Other work on the machine competes with the servers and "
+            "the load generator, and a floor request is short enough to suffer less from it than a product "
+            "request: the ratios are only as steady as the machine was.",
             "",
         ]
     for database, result in report["databases"].items():
@@ -51,11 +60,23 @@ def markdown(report: dict) -> str:
             lines.append("Data set reused from an earlier load (migrations applied).")
         else:
             rows = load.get("rows") or {}
+            split = ""
+            if load.get("writeSeconds") is not None:
+                split = (
+                    f"generating the rows {fmt(load.get('generateSeconds'))} s, writing them "
+                    f"{fmt(load.get('writeSeconds'))} s, "
+                )
             lines.append(
                 f"Load: {sum(rows.values()):,} rows ({', '.join(f'{k} {v:,}' for k, v in rows.items())}) in "
                 f"{fmt(load.get('loadSeconds'))} s, {fmt(load.get('rowsPerSecond'))} rows/s "
-                f"(indexes and statistics {fmt(load.get('indexSeconds'))} s)."
+                f"({split}indexes and statistics {fmt(load.get('indexSeconds'))} s)."
             )
+            if load.get("loadedTogetherWith"):
+                lines.append(
+                    f"The rows were generated once and written to {', '.join(load['loadedTogetherWith'])} "
+                    f"in the same pass ({fmt(load.get('wallSeconds'))} s for the whole pass); the figures "
+                    "above are this database's share: generating, writing here, indexing here."
+                )
         if load.get("skippedTables"):
             lines.append(
                 f"Not generated (no such table at this revision): {', '.join(load['skippedTables'])}."

@@ -1,5 +1,8 @@
 """The migrations build exactly the models' schema, and undo it, on SQLite and PostgreSQL."""
 
+import uuid
+from datetime import UTC, datetime
+
 import pytest
 import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
@@ -50,3 +53,53 @@ def test_upgrade_matches_the_models_and_downgrade_removes_everything(fresh_app):
 
         upgrade()  # and back up again, as a deploy after a rollback would
         assert table_names() == set(db.metadata.tables)
+
+
+def test_search_indexes_migration_fills_the_name_keys_of_existing_members(fresh_app):
+    """0006 builds household_member_name_keys from the members already there; its downgrade
+    removes the table and leaves the members."""
+    tenure_id, person_id = uuid.uuid4(), uuid.uuid4()
+    tenures = sa.table(
+        "tenures",
+        sa.column("id", sa.Uuid()),
+        sa.column("is_terminated", sa.Boolean()),
+        sa.column("version", sa.Integer()),
+        sa.column("created_at", sa.DateTime(timezone=True)),
+        sa.column("updated_at", sa.DateTime(timezone=True)),
+    )
+    members = sa.table(
+        "household_members",
+        sa.column("tenure_id", sa.Uuid()),
+        sa.column("id", sa.Uuid()),
+        sa.column("type", sa.String()),
+        sa.column("full_name", sa.String()),
+        sa.column("is_responsible", sa.Boolean()),
+    )
+    now = datetime(2026, 1, 1, tzinfo=UTC)
+    with fresh_app.app_context():
+        upgrade(revision="0005_submission")
+        with db.engine.begin() as connection:
+            connection.execute(
+                tenures.insert().values(
+                    id=tenure_id, is_terminated=False, version=1, created_at=now, updated_at=now
+                )
+            )
+            connection.execute(
+                members.insert().values(
+                    tenure_id=tenure_id,
+                    id=person_id,
+                    type="person",
+                    full_name="Ana Maria De Souza",
+                    is_responsible=True,
+                )
+            )
+        upgrade()
+        with db.engine.connect() as connection:
+            keys = connection.execute(
+                sa.text("SELECT name_key FROM household_member_name_keys ORDER BY name_key")
+            ).scalars()
+            assert list(keys) == ["de souza", "maria de souza", "souza"]
+        downgrade(revision="0005_submission")
+        assert "household_member_name_keys" not in table_names()
+        with db.engine.connect() as connection:
+            assert connection.execute(sa.select(sa.func.count()).select_from(members)).scalar() == 1

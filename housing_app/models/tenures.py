@@ -7,7 +7,7 @@ Charges, notices and legacy references are small nested documents kept as JSON.
 import uuid
 from datetime import date
 
-from sqlalchemy import JSON, ForeignKey, Index, String
+from sqlalchemy import JSON, ForeignKey, ForeignKeyConstraint, Index, String, and_, event, inspect
 from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from housing_app.extensions import db
@@ -61,9 +61,19 @@ def normalise_postcode(postcode: str | None) -> str | None:
     return "".join(postcode.split()).upper()
 
 
+def prefix_index(name: str, *columns: str) -> Index:
+    """A b-tree index that serves prefix searches (`LIKE 'abc%'`, or a range on SQLite) on the
+    first column. PostgreSQL uses a b-tree for LIKE only in the "C" collation or with the
+    pattern operator class, so the index is built with `varchar_pattern_ops` there."""
+    return Index(name, *columns, postgresql_ops={columns[0]: "varchar_pattern_ops"})
+
+
 class Tenure(UUIDPrimaryKey, Timestamps, db.Model):
     __tablename__ = "tenures"
-    __table_args__ = (Index("ix_tenures_postcode_normalised", "postcode_normalised"),)
+    __table_args__ = (
+        # Postcode search: a prefix of the normalised postcode.
+        prefix_index("ix_tenures_postcode_prefix", "postcode_normalised"),
+    )
 
     payment_reference: Mapped[str | None] = mapped_column(String(50))
 
@@ -132,8 +142,8 @@ class HouseholdMember(db.Model):
 
     __tablename__ = "household_members"
     __table_args__ = (
-        Index("ix_household_members_last_name", "search_last_name"),
-        Index("ix_household_members_first_name", "search_first_name"),
+        # First-name search: a prefix of the first name; the tenure id makes the index covering.
+        prefix_index("ix_household_members_first_name_prefix", "search_first_name", "tenure_id"),
     )
 
     tenure_id: Mapped[uuid.UUID] = mapped_column(
@@ -156,3 +166,72 @@ class HouseholdMember(db.Model):
         words = self.full_name.lower().split()
         self.search_first_name = words[0] if words else None
         self.search_last_name = words[-1] if words else None
+
+
+def name_keys_for(full_name: str | None) -> set[str]:
+    """What a last-name search matches a person on: their last word, and the rest of their full
+    name from each later word on ("Ana Maria De Souza": "maria de souza", "de souza", "souza"),
+    lower-cased. A search is a prefix of one of these, so it is answered from an index."""
+    lowered = (full_name or "").strip().lower()
+    keys = {lowered[index + 1 :] for index, char in enumerate(lowered) if char == " "}
+    words = lowered.split()
+    if words:
+        keys.add(words[-1])
+    return {key[:200] for key in keys if key.strip()}
+
+
+class HouseholdMemberNameKey(db.Model):
+    """The last-name search keys of one household member (see name_keys_for), kept in step
+    with HouseholdMember.full_name by the mapper events below."""
+
+    __tablename__ = "household_member_name_keys"
+    __table_args__ = (
+        ForeignKeyConstraint(
+            ["tenure_id", "person_id"],
+            ["household_members.tenure_id", "household_members.id"],
+            ondelete="CASCADE",
+        ),
+        prefix_index("ix_household_member_name_keys_prefix", "name_key", "tenure_id"),
+    )
+
+    tenure_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    person_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    name_key: Mapped[str] = mapped_column(String(200), primary_key=True)
+
+
+def name_key_rows(tenure_id, person_id, full_name) -> list[dict]:
+    return [
+        {"tenure_id": tenure_id, "person_id": person_id, "name_key": key}
+        for key in sorted(name_keys_for(full_name))
+    ]
+
+
+_NAME_KEYS = HouseholdMemberNameKey.__table__
+
+
+def _delete_name_keys(connection, member: HouseholdMember) -> None:
+    connection.execute(
+        _NAME_KEYS.delete().where(
+            and_(_NAME_KEYS.c.tenure_id == member.tenure_id, _NAME_KEYS.c.person_id == member.id)
+        )
+    )
+
+
+@event.listens_for(HouseholdMember, "after_insert")
+def _name_keys_on_insert(_mapper, connection, member: HouseholdMember) -> None:
+    rows = name_key_rows(member.tenure_id, member.id, member.full_name)
+    if rows:
+        connection.execute(_NAME_KEYS.insert(), rows)
+
+
+@event.listens_for(HouseholdMember, "after_update")
+def _name_keys_on_update(_mapper, connection, member: HouseholdMember) -> None:
+    if not inspect(member).attrs.full_name.history.has_changes():
+        return
+    _delete_name_keys(connection, member)
+    _name_keys_on_insert(_mapper, connection, member)
+
+
+@event.listens_for(HouseholdMember, "before_delete")
+def _name_keys_on_delete(_mapper, connection, member: HouseholdMember) -> None:
+    _delete_name_keys(connection, member)

@@ -10,8 +10,8 @@ import uuid
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import func, or_, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy import and_, exists, func, or_, select, union
+from sqlalchemy.orm import aliased, joinedload, selectinload
 from sqlalchemy.orm.attributes import flag_modified
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -19,7 +19,13 @@ from housing_app.api.fields import camelcase, format_rfc3339
 from housing_app.api.tenure_schemas import postcode_from_address
 from housing_app.extensions import db
 from housing_app.models.base import utcnow
-from housing_app.models.tenures import TENURE_TYPES, HouseholdMember, Tenure, normalise_postcode
+from housing_app.models.tenures import (
+    TENURE_TYPES,
+    HouseholdMember,
+    HouseholdMemberNameKey,
+    Tenure,
+    normalise_postcode,
+)
 from housing_app.services import activity_log
 
 CHARGE_FIELDS = (
@@ -127,8 +133,13 @@ def tenure_etag(tenure: Tenure) -> str:
 
 
 def get_tenure(tenure_id: uuid.UUID) -> Tenure | None:
-    return db.session.scalar(
-        select(Tenure).where(Tenure.id == tenure_id).options(selectinload(Tenure.household_members))
+    """The tenure with its household, in one query (a join: at most a few rows)."""
+    return (
+        db.session.execute(
+            select(Tenure).where(Tenure.id == tenure_id).options(joinedload(Tenure.household_members))
+        )
+        .unique()
+        .scalar_one_or_none()
     )
 
 
@@ -137,8 +148,31 @@ def _prefix_pattern(text: str) -> str:
     return f"{escaped}%"
 
 
-def _contains_word_pattern(text: str) -> str:
-    return "% " + _prefix_pattern(text)
+def _after_prefix(text: str) -> str | None:
+    """The least string greater than every string starting with `text` (code point order), or
+    None when there is none."""
+    while text:
+        code = ord(text[-1]) + 1
+        if code == 0xD800:  # surrogates cannot be stored; the next character is U+E000
+            code = 0xE000
+        if code <= 0x10FFFF:
+            return text[:-1] + chr(code)
+        text = text[:-1]
+    return None
+
+
+def _starts_with(column, text: str):
+    """`column` starts with `text`, written so the column's b-tree index answers it.
+
+    PostgreSQL: LIKE 'text%' (the index uses the pattern operator class). SQLite uses an index
+    for LIKE only under a NOCASE collation and without ESCAPE, so there it is the equivalent
+    range text <= column < next string in the column's binary (code point) order. The search
+    columns hold normalised text (lower-case names, upper-case postcodes) and the text is
+    normalised the same way, so both spellings give the same rows."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        return column.like(_prefix_pattern(text), escape="\\")
+    upper = _after_prefix(text)
+    return and_(column >= text, column < upper) if upper is not None else column >= text
 
 
 @dataclass(frozen=True)
@@ -164,47 +198,97 @@ def search_tenures(
     "Ana De Souza"); both must match the same member. `name` is an officer's free text: one
     word matches a first or last name, more words a first and a last name. The postcode matches
     with or without its space, and a partial postcode ("E8 1") matches as a prefix.
+
+    Every criterion is answered from an index: first names from household_members' first-name
+    index, last names from household_member_name_keys (name_keys_for), postcodes from the
+    normalised postcode index.
     """
     limit = max(1, min(limit, MAX_PAGE_SIZE))
-    member_conditions = []
+    firsts, lasts, either = [], [], None
     if name:
         words = name.lower().split()
         if len(words) == 1:
-            member_conditions.append(or_(_first_name_matches(words[0]), _last_name_matches(words[0])))
+            either = words[0]
         elif words:
-            member_conditions += [_first_name_matches(words[0]), _last_name_matches(" ".join(words[1:]))]
+            firsts.append(words[0])
+            lasts.append(" ".join(words[1:]))
     if first_name and first_name.strip():
-        member_conditions.append(_first_name_matches(first_name.strip().lower()))
+        firsts.append(first_name.strip().lower())
     if last_name and last_name.strip():
-        member_conditions.append(_last_name_matches(last_name.strip().lower()))
+        lasts.append(last_name.strip().lower())
 
-    query = select(Tenure)
-    if member_conditions:
-        query = query.where(Tenure.id.in_(select(HouseholdMember.tenure_id).where(*member_conditions)))
+    # Two steps: the page's ids in order (only the narrow sort columns of every match are read,
+    # from the covering index ix_tenures_search_order, and the total rides along as a window
+    # count), then those tenures in full with their households.
+    query = select(
+        Tenure.id,
+        func.count().over().label("total"),
+    )
+    members = _matching_members(firsts, lasts, either)
+    if members is not None:
+        query = query.where(Tenure.id.in_(members))
     normalised = normalise_postcode(postcode)
     if normalised:
-        query = query.where(Tenure.postcode_normalised.like(_prefix_pattern(normalised), escape="\\"))
+        query = query.where(_starts_with(Tenure.postcode_normalised, normalised))
 
-    count = db.session.scalar(select(func.count()).select_from(query.subquery()))
     ordered = query.order_by(
         Tenure.postcode_normalised.asc().nulls_last(),
         Tenure.asset_full_address.asc().nulls_last(),
         Tenure.id,
     )
-    tenures = db.session.scalars(
-        ordered.offset(offset).limit(limit).options(selectinload(Tenure.household_members))
-    ).all()
-    return SearchPage(tenures=list(tenures), count=count, offset=offset, limit=limit)
+    rows = db.session.execute(ordered.offset(offset).limit(limit)).all()
+    if rows:
+        count = rows[0].total
+    else:  # past the end (or nothing matched): count on its own
+        count = db.session.scalar(
+            select(func.count()).select_from(query.with_only_columns(Tenure.id).subquery())
+        )
+    ids = [row.id for row in rows]
+    loaded = (
+        {
+            tenure.id: tenure
+            for tenure in db.session.scalars(
+                select(Tenure).where(Tenure.id.in_(ids)).options(selectinload(Tenure.household_members))
+            )
+        }
+        if ids
+        else {}
+    )
+    return SearchPage(tenures=[loaded[i] for i in ids], count=count, offset=offset, limit=limit)
 
 
-def _first_name_matches(text: str):
-    return HouseholdMember.search_first_name.like(_prefix_pattern(text), escape="\\")
+def _matching_members(firsts: list[str], lasts: list[str], either: str | None):
+    """A select of the tenure ids with one household member matching every name criterion
+    (None when there are none). `either` matches a first or a last name."""
+    keys = HouseholdMemberNameKey
+    if not firsts and not lasts and either is None:
+        return None
+    if either is not None and not firsts and not lasts:
+        return union(
+            select(HouseholdMember.tenure_id).where(_starts_with(HouseholdMember.search_first_name, either)),
+            select(keys.tenure_id).where(_starts_with(keys.name_key, either)),
+        )
+    if lasts and not firsts and either is None and len(lasts) == 1:
+        return select(keys.tenure_id).where(_starts_with(keys.name_key, lasts[0]))
+    members = select(HouseholdMember.tenure_id)
+    conditions = [_starts_with(HouseholdMember.search_first_name, text) for text in firsts]
+    for text in lasts:
+        key = aliased(keys)
+        members = members.join(
+            key, and_(key.tenure_id == HouseholdMember.tenure_id, key.person_id == HouseholdMember.id)
+        )
+        conditions.append(_starts_with(key.name_key, text))
+    if either is not None:
+        conditions.append(or_(_starts_with(HouseholdMember.search_first_name, either), _has_name_key(either)))
+    return members.where(*conditions)
 
 
-def _last_name_matches(text: str):
-    return or_(
-        HouseholdMember.search_last_name.like(_prefix_pattern(text), escape="\\"),
-        func.lower(HouseholdMember.full_name).like(_contains_word_pattern(text), escape="\\"),
+def _has_name_key(text: str):
+    keys = HouseholdMemberNameKey
+    return exists().where(
+        keys.tenure_id == HouseholdMember.tenure_id,
+        keys.person_id == HouseholdMember.id,
+        _starts_with(keys.name_key, text),
     )
 
 

@@ -97,3 +97,44 @@ def test_bad_search_parameters_are_400(client, reader, params, field):
     response = client.get(URL, query_string=params, headers=reader)
     assert response.status_code == 400
     assert [m.split(":")[0] for m in messages(response)] == [field]
+
+
+def test_last_name_matches_from_any_later_word_of_a_long_name(client, reader, create):
+    create(members=[("Ana Maria De Souza", True)], address="5 Mare Street, London E8 3RR")
+    for text in ("maria", "Maria de Sou", "de souza", "souza", "SOU"):
+        assert addresses(search(client, reader, lastName=text)) == ["5 Mare Street"], text
+    for text in ("ana", "aria", "maria souza"):
+        assert addresses(search(client, reader, lastName=text)) == [], text
+    assert addresses(search(client, reader, firstName="ana", lastName="de souza")) == ["5 Mare Street"]
+    assert addresses(search(client, reader, firstName="maria", lastName="souza")) == []
+
+
+def test_prefixes_with_wildcard_and_non_ascii_characters_match_literally(client, reader, create):
+    create(members=[("Zoë O_Neil", True)], address="6 Mare Street, London E8 3RS")
+    create(members=[("Zoe Oxneil", True)], address="7 Mare Street, London E8 3RT")
+    assert addresses(search(client, reader, lastName="o_n")) == ["6 Mare Street"]
+    assert addresses(search(client, reader, firstName="ZOË")) == ["6 Mare Street"]
+    assert addresses(search(client, reader, lastName="%neil")) == []
+    assert addresses(search(client, reader, postcode="e8 3r")) == ["6 Mare Street", "7 Mare Street"]
+
+
+def test_renaming_and_removing_a_person_changes_what_finds_the_tenure(client, writer, reader, create):
+    tenure = create(
+        members=[("Jo Bloggs", True), ("Sam Bloggs", False)], address="8 Mare Street, London E8 3RU"
+    )
+    sam = next(m for m in tenure["householdMembers"] if m["fullName"] == "Sam Bloggs")
+    person_url = f"{URL}/{tenure['id']}/person/{sam['id']}"
+
+    def etag():
+        return client.get(f"{URL}/{tenure['id']}", headers=writer).headers["ETag"]
+
+    renamed = client.patch(
+        person_url, json={"fullName": "Sam Van Der Berg"}, headers={**writer, "If-Match": etag()}
+    )
+    assert renamed.status_code == 200, renamed.json
+    assert addresses(search(client, reader, lastName="van der")) == ["8 Mare Street"]
+    assert addresses(search(client, reader, firstName="sam", lastName="bloggs")) == []
+    removed = client.delete(person_url, headers={**writer, "If-Match": etag()})
+    assert removed.status_code == 204
+    assert addresses(search(client, reader, lastName="berg")) == []
+    assert addresses(search(client, reader, lastName="bloggs")) == ["8 Mare Street"]
