@@ -6,7 +6,7 @@ strategies are driven by Hypothesis directly.)"""
 
 import pytest
 import schemathesis
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from schemathesis import GenerationMode
 from schemathesis.checks import positive_data_acceptance
 
@@ -38,6 +38,9 @@ def test_contracts_and_activity_endpoints_conform(app, client, all_scopes, mode)
         @given(case=operation.as_strategy(generation_mode=mode))
         @settings(max_examples=25, deadline=None, database=None, suppress_health_check=list(HealthCheck))
         def conforms(case):
+            # The API ignores query parameters it does not know (webargs' EXCLUDE for queries),
+            # so a nameless extra one, which the generator adds, is not "invalid data" here.
+            assume("" not in (case.query or {}))
             if (
                 case.path_parameters
                 and "contract_id" in case.path_parameters
