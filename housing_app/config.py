@@ -60,7 +60,7 @@ class Config:
     SIGN_IN_MAX_FAILURES = 5
     SIGN_IN_LOCK_MINUTES = 15
 
-    MAX_CONTENT_LENGTH = 12 * 1024 * 1024
+    MAX_CONTENT_LENGTH = 64 * 1024 * 1024  # room for a page of full-size photos (5 x MAX_PHOTO_BYTES)
     API_MAX_BODY_BYTES = 1024 * 1024
 
     MAIL_PORT = 25
@@ -134,7 +134,7 @@ def environment_settings(instance_path: Path) -> dict:
         "SIGN_IN_MAX_FAILURES": _int("SIGN_IN_MAX_FAILURES", 5),
         "SIGN_IN_LOCK_MINUTES": _int("SIGN_IN_LOCK_MINUTES", 15),
         "UPLOAD_FOLDER": env.get("UPLOAD_FOLDER", str(instance_path / "uploads")),
-        "MAX_CONTENT_LENGTH": _int("MAX_UPLOAD_BYTES", 12 * 1024 * 1024),
+        "MAX_CONTENT_LENGTH": _int("MAX_UPLOAD_BYTES", Config.MAX_CONTENT_LENGTH),
         "API_MAX_BODY_BYTES": _int("API_MAX_BODY_BYTES", 1024 * 1024),
         "MAIL_SERVER": env.get("MAIL_SERVER"),
         "MAIL_PORT": _int("MAIL_PORT", 25),
