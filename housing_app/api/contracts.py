@@ -187,8 +187,8 @@ class ContractPatchSchema(ContractFieldsSchema):
         """Checked against the contract it changes, so every problem is in the one 400."""
         contract_id = (request.view_args or {}).get("contract_id") if has_request_context() else None
         contract = db.session.get(Contract, contract_id) if contract_id else None
-        if contract is None:  # a 404 follows
-            return
+        if contract is None or read_an_older_version(contract, data.get("version_number")):
+            return  # a 404, or a 409 / 412: read it again first
         errors = {}
         for problem in patch_problems(contract, data):
             field_path, _, message = problem.partition(": ")
@@ -349,17 +349,28 @@ def get_contract_or_404(contract_id: uuid.UUID) -> Contract:
     return contract
 
 
+def if_match_tags() -> list[str] | None:
+    if_match = request.headers.get("If-Match")
+    return None if if_match is None else [tag.strip() for tag in if_match.split(",")]
+
+
+def read_an_older_version(contract: Contract, body_version: int | None) -> bool:
+    tags = if_match_tags()
+    if tags is not None and "*" not in tags and etag(contract) not in tags:
+        return True
+    return body_version is not None and body_version != contract.version_number
+
+
 def version_the_client_read(contract: Contract, body_version: int | None) -> int:
     """Check the client changes the version it read: a stale If-Match is 412, a stale versionNumber
     409, neither 428."""
     if_match = request.headers.get("If-Match")
-    if if_match is not None:
-        tags = [tag.strip() for tag in if_match.split(",")]
-        if "*" not in tags and etag(contract) not in tags:
-            raise ApiError(
-                412,
-                f"If-Match {if_match} does not match the contract's current ETag {etag(contract)}.",
-            )
+    tags = if_match_tags()
+    if tags is not None and "*" not in tags and etag(contract) not in tags:
+        raise ApiError(
+            412,
+            f"If-Match {if_match} does not match the contract's current ETag {etag(contract)}.",
+        )
     if body_version is not None and body_version != contract.version_number:
         raise ApiError(
             409,

@@ -149,10 +149,16 @@ def path_ids() -> dict:
 
 
 def stored_tenure() -> Tenure | None:
-    """The tenure a PATCH names in its path, so a patch is checked against what it changes and
-    every problem is reported in the one 400."""
+    """The tenure a PATCH names in its path, when the client holds its current version: the patch
+    is checked against what it changes, so every problem is in the one 400. (A client without a
+    current ETag gets its 428 or 412 instead: it must read the tenure again first.)"""
+    from housing_app.services.tenures import tenure_etag  # the service imports this module
+
     tenure_id = path_ids().get("tenure_id")
-    return db.session.get(Tenure, tenure_id) if tenure_id else None
+    tenure = db.session.get(Tenure, tenure_id) if tenure_id else None
+    if tenure is None or not request.if_match.contains(tenure_etag(tenure)):
+        return None
+    return tenure
 
 
 def uuid_field(metadata=None, **kwargs):

@@ -562,3 +562,33 @@ def test_activity_data_with_numbers_json_cannot_carry_is_refused(client, headers
     )
     assert_standard_error(response, 400)
     assert response.json["errors"][0]["developerMessage"].startswith("newData")
+
+
+def test_a_stale_contract_patch_is_a_conflict_even_when_it_no_longer_fits(client, headers):
+    contract = client.post(
+        "/api/v1/contracts", data=SPEC_CONTRACT_REQUEST, content_type="application/json", headers=headers
+    ).json  # 2022-10-11 to 2023-10-11
+    url = f"/api/v1/contracts/{contract['id']}"
+    moved = client.patch(url, json={"versionNumber": 0, "startDate": "2023-01-01"}, headers=headers)
+    assert moved.status_code == 200
+    # A client still holding version 0 sends an end date that fitted what it read.
+    stale = client.patch(url, json={"versionNumber": 0, "endDate": "2022-12-01"}, headers=headers)
+    assert_standard_error(stale, 409)
+    stale_etag = client.patch(url, json={"endDate": "2022-12-01"}, headers={**headers, "If-Match": '"0"'})
+    assert_standard_error(stale_etag, 412)
+
+
+def test_a_stale_tenure_patch_is_412_even_when_it_no_longer_fits(client, headers):
+    tenure = client.post("/api/v1/tenures", json=tenure_payload(start="2020-01-01"), headers=headers).json
+    url = f"/api/v1/tenures/{tenure['id']}"
+    old_etag = client.get(url, headers=headers).headers["ETag"]
+    moved = client.patch(
+        url, json={"startOfTenureDate": "2021-01-01"}, headers={**headers, "If-Match": old_etag}
+    )
+    assert moved.status_code == 200
+    stale = client.patch(
+        url, json={"endOfTenureDate": "2020-06-01"}, headers={**headers, "If-Match": old_etag}
+    )
+    assert_standard_error(stale, 412)
+    unconditional = client.patch(url, json={"endOfTenureDate": "2020-06-01"}, headers=headers)
+    assert_standard_error(unconditional, 428)
