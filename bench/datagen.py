@@ -239,7 +239,15 @@ class DataSet:
                 full_name = f"{first} {last}"
                 if rng.random() < 0.05:
                     full_name = f"{first} {rng.choices(first_names, cum_weights=first_cum)[0]} {last}"
-                name_keys.extend(name_key_rows(tenure_id, person_id, full_name))
+                name_keys.extend(
+                    name_key_rows(
+                        tenure_id,
+                        person_id,
+                        full_name,
+                        tenures[-1]["postcode_normalised"],
+                        tenures[-1]["asset_full_address"],
+                    )
+                )
                 members.append(
                     {
                         "tenure_id": tenure_id,

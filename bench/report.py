@@ -126,3 +126,27 @@ def markdown(report: dict) -> str:
             )
         lines.append("")
     return "\n".join(lines) + "\n"
+
+
+def main(argv=None) -> int:
+    """Re-render a stored report: `python -m bench.report results.json [out.md]`. The targets are
+    re-checked from the stored measurements (bench.targets), nothing is measured again."""
+    import json
+    import sys
+    from pathlib import Path
+
+    from bench import targets
+
+    argv = sys.argv[1:] if argv is None else argv
+    source = Path(argv[0])
+    report = json.loads(source.read_text())
+    for result in report["databases"].values():
+        result["targets"] = targets.evaluate(result["scenarios"], report["scale"])
+    source.write_text(json.dumps(report, indent=2))
+    output = Path(argv[1]) if len(argv) > 1 else source.with_suffix(".md")
+    output.write_text(markdown(report))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

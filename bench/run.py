@@ -52,6 +52,19 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
+def stop_with_parent() -> None:
+    """In the child before exec: ask Linux to send SIGTERM when the benchmark process dies (a
+    timeout that kills it must not leave its servers running)."""
+    if sys.platform != "linux":
+        return
+    import ctypes
+    import signal
+
+    pr_set_pdeathsig = 1
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL(None, use_errno=True).prctl(pr_set_pdeathsig, signal.SIGTERM)
+
+
 class Server:
     """A gunicorn master on loopback with a fixed number of workers (the same for product and floor)."""
 
@@ -77,7 +90,12 @@ class Server:
         ]
         self.environment = {**os.environ, **env}
         self.process = subprocess.Popen(
-            command, cwd=PROJECT_ROOT, env=self.environment, stdout=self.log, stderr=self.log
+            command,
+            cwd=PROJECT_ROOT,
+            env=self.environment,
+            stdout=self.log,
+            stderr=self.log,
+            preexec_fn=stop_with_parent,  # noqa: PLW1509 - only sets the parent-death signal
         )
 
     def url(self, path: str) -> str:

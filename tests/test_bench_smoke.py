@@ -89,14 +89,25 @@ def test_make_bench_small_writes_a_report_with_every_scenario_against_its_floor(
 def test_the_data_set_is_the_same_for_the_same_seed_and_differs_for_another():
     def first_rows(seed):
         data = datagen.DataSet({"tenures": 30, "contracts": 10, "activities": 40}, seed)
-        ((tenures, members),) = list(data.tenure_chunks())
-        return [t["id"] for t in tenures], [m["full_name"] for m in members], data.probes
+        ((tenures, members, name_keys),) = list(data.tenure_chunks())
+        return [t["id"] for t in tenures], [m["full_name"] for m in members], data.probes, name_keys
 
     assert first_rows(7) == first_rows(7)
     assert first_rows(7)[0] != first_rows(8)[0]
-    ids, names, probes = first_rows(7)
+    ids, names, probes, name_keys = first_rows(7)
     assert len(ids) == 30 and len(names) >= 30
     assert probes["deepSearch"]["count"] >= 1
+    # Every member's last-name search keys come with the rows, as the product would make them.
+    assert {(k["tenure_id"], k["name_key"]) for k in name_keys} >= {
+        (m["tenure_id"], m["search_last_name"]) for m in first_members(7)
+    }
+
+
+def first_members(seed):
+    ((_tenures, members, _keys),) = list(
+        datagen.DataSet({"tenures": 30, "contracts": 10, "activities": 40}, seed).tenure_chunks()
+    )
+    return members
 
 
 def test_percentiles_pick_the_nearest_rank():

@@ -64,3 +64,13 @@ def test_demo_load_command_loads_tenures(runner):
     assert "Demo tenures: 3000 created." in result.output
     again = runner.invoke(args=["demo", "load", "--seed", "3"])
     assert "Demo tenures: 0 created." in again.output
+
+
+def test_demo_tenures_are_found_by_their_members_last_names(app):
+    from housing_app.models.tenures import HouseholdMemberNameKey
+
+    load_demo_tenures(5, count=5)
+    member = db.session.scalars(db.select(HouseholdMember)).first()
+    last = member.full_name.split()[-1]
+    assert db.session.scalar(db.select(db.func.count()).select_from(HouseholdMemberNameKey)) > 0
+    assert member.tenure_id in {t.id for t in search_tenures(last_name=last, limit=100).tenures}

@@ -64,6 +64,8 @@ def test_search_indexes_migration_fills_the_name_keys_of_existing_members(fresh_
         sa.column("id", sa.Uuid()),
         sa.column("is_terminated", sa.Boolean()),
         sa.column("version", sa.Integer()),
+        sa.column("postcode_normalised", sa.String()),
+        sa.column("asset_full_address", sa.String()),
         sa.column("created_at", sa.DateTime(timezone=True)),
         sa.column("updated_at", sa.DateTime(timezone=True)),
     )
@@ -81,7 +83,13 @@ def test_search_indexes_migration_fills_the_name_keys_of_existing_members(fresh_
         with db.engine.begin() as connection:
             connection.execute(
                 tenures.insert().values(
-                    id=tenure_id, is_terminated=False, version=1, created_at=now, updated_at=now
+                    id=tenure_id,
+                    is_terminated=False,
+                    version=1,
+                    created_at=now,
+                    updated_at=now,
+                    postcode_normalised="E81HH",
+                    asset_full_address="1 Mare Street, London E8 1HH",
                 )
             )
             connection.execute(
@@ -96,9 +104,18 @@ def test_search_indexes_migration_fills_the_name_keys_of_existing_members(fresh_
         upgrade()
         with db.engine.connect() as connection:
             keys = connection.execute(
-                sa.text("SELECT name_key FROM household_member_name_keys ORDER BY name_key")
-            ).scalars()
-            assert list(keys) == ["de souza", "maria de souza", "souza"]
+                sa.text(
+                    "SELECT kind, name_key, postcode_normalised, asset_full_address "
+                    "FROM household_member_name_keys ORDER BY kind, name_key"
+                )
+            ).all()
+            address = ("E81HH", "1 Mare Street, London E8 1HH")
+            assert [tuple(k) for k in keys] == [
+                ("first", "ana", *address),
+                ("last", "de souza", *address),
+                ("last", "maria de souza", *address),
+                ("last", "souza", *address),
+            ]
         downgrade(revision="0005_submission")
         assert "household_member_name_keys" not in table_names()
         with db.engine.connect() as connection:

@@ -11,7 +11,7 @@ from datetime import UTC, date, datetime, timedelta
 
 from housing_app.extensions import db
 from housing_app.models import Activity, HouseholdMember, Tenure
-from housing_app.models.tenures import TENURE_TYPES, normalise_postcode
+from housing_app.models.tenures import TENURE_TYPES, HouseholdMemberNameKey, name_key_rows, normalise_postcode
 
 DEFAULT_COUNT = 3000
 REFERENCE_DAY = date(2026, 11, 1)  # "today" for the generated dates, so they never drift
@@ -266,6 +266,16 @@ def load_demo_tenures(seed: int, count: int = DEFAULT_COUNT) -> int:
     tenures, members = demo_tenure_rows(seed, count)
     db.session.execute(db.insert(Tenure), tenures)
     db.session.execute(db.insert(HouseholdMember), members)
+    # A bulk insert skips the ORM events that keep the name search keys: add them here.
+    sort_columns = {t["id"]: (t["postcode_normalised"], t["asset_full_address"]) for t in tenures}
+    db.session.execute(
+        db.insert(HouseholdMemberNameKey),
+        [
+            row
+            for m in members
+            for row in name_key_rows(m["tenure_id"], m["id"], m["full_name"], *sort_columns[m["tenure_id"]])
+        ],
+    )
     # Loading is a change like any other: each tenure's history starts with it.
     db.session.execute(
         db.insert(Activity),

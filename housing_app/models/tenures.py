@@ -141,10 +141,7 @@ class HouseholdMember(db.Model):
     clients choose (it refers to the person record elsewhere); unique within a tenure."""
 
     __tablename__ = "household_members"
-    __table_args__ = (
-        # First-name search: a prefix of the first name; the tenure id makes the index covering.
-        prefix_index("ix_household_members_first_name_prefix", "search_first_name", "tenure_id"),
-    )
+    # Name searches are answered from household_member_name_keys (below), not from here.
 
     tenure_id: Mapped[uuid.UUID] = mapped_column(
         ForeignKey("tenures.id", ondelete="CASCADE"), primary_key=True
@@ -180,9 +177,17 @@ def name_keys_for(full_name: str | None) -> set[str]:
     return {key[:200] for key in keys if key.strip()}
 
 
+def first_name_key_for(full_name: str | None) -> str | None:
+    words = (full_name or "").strip().lower().split()
+    return words[0][:200] if words else None
+
+
 class HouseholdMemberNameKey(db.Model):
-    """The last-name search keys of one household member (see name_keys_for), kept in step
-    with HouseholdMember.full_name by the mapper events below."""
+    """The tenure search index: one row per household member and name they can be found by
+    (kind "first": their first name; kind "last": each of name_keys_for), carrying the
+    tenure's sort columns. A name search is then one index range whose entries hold everything
+    needed to count the matches and order them (postcode, address, id) without reading the
+    tenures. Kept in step with household members and tenures by the mapper events below."""
 
     __tablename__ = "household_member_name_keys"
     __table_args__ = (
@@ -191,22 +196,44 @@ class HouseholdMemberNameKey(db.Model):
             ["household_members.tenure_id", "household_members.id"],
             ondelete="CASCADE",
         ),
-        prefix_index("ix_household_member_name_keys_prefix", "name_key", "tenure_id"),
+        Index(
+            "ix_household_member_name_keys_search",
+            "kind",
+            "name_key",
+            "postcode_normalised",
+            "asset_full_address",
+            "tenure_id",
+            postgresql_ops={"name_key": "varchar_pattern_ops"},
+        ),
     )
 
     tenure_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
     person_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(5), primary_key=True)
     name_key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    # Copies of the tenure's, for ordering (see Tenure's after_update event).
+    postcode_normalised: Mapped[str | None] = mapped_column(String(10))
+    asset_full_address: Mapped[str | None] = mapped_column(String(500))
 
 
-def name_key_rows(tenure_id, person_id, full_name) -> list[dict]:
-    return [
-        {"tenure_id": tenure_id, "person_id": person_id, "name_key": key}
-        for key in sorted(name_keys_for(full_name))
-    ]
+def name_key_rows(
+    tenure_id, person_id, full_name, postcode_normalised=None, asset_full_address=None
+) -> list[dict]:
+    """The household_member_name_keys rows of one person (for bulk loads too)."""
+    common = {
+        "tenure_id": tenure_id,
+        "person_id": person_id,
+        "postcode_normalised": postcode_normalised,
+        "asset_full_address": asset_full_address,
+    }
+    first = first_name_key_for(full_name)
+    rows = [{**common, "kind": "first", "name_key": first}] if first else []
+    rows += [{**common, "kind": "last", "name_key": key} for key in sorted(name_keys_for(full_name))]
+    return rows
 
 
 _NAME_KEYS = HouseholdMemberNameKey.__table__
+_TENURES = Tenure.__table__
 
 
 def _delete_name_keys(connection, member: HouseholdMember) -> None:
@@ -219,7 +246,13 @@ def _delete_name_keys(connection, member: HouseholdMember) -> None:
 
 @event.listens_for(HouseholdMember, "after_insert")
 def _name_keys_on_insert(_mapper, connection, member: HouseholdMember) -> None:
-    rows = name_key_rows(member.tenure_id, member.id, member.full_name)
+    # The tenure is written before its members in a flush, so its row is current here.
+    tenure = connection.execute(
+        _TENURES.select()
+        .with_only_columns(_TENURES.c.postcode_normalised, _TENURES.c.asset_full_address)
+        .where(_TENURES.c.id == member.tenure_id)
+    ).first()
+    rows = name_key_rows(member.tenure_id, member.id, member.full_name, *(tenure or (None, None)))
     if rows:
         connection.execute(_NAME_KEYS.insert(), rows)
 
@@ -235,3 +268,17 @@ def _name_keys_on_update(_mapper, connection, member: HouseholdMember) -> None:
 @event.listens_for(HouseholdMember, "before_delete")
 def _name_keys_on_delete(_mapper, connection, member: HouseholdMember) -> None:
     _delete_name_keys(connection, member)
+
+
+@event.listens_for(Tenure, "after_update")
+def _name_keys_follow_the_address(_mapper, connection, tenure: Tenure) -> None:
+    state = inspect(tenure).attrs
+    if not (
+        state.postcode_normalised.history.has_changes() or state.asset_full_address.history.has_changes()
+    ):
+        return
+    connection.execute(
+        _NAME_KEYS.update()
+        .where(_NAME_KEYS.c.tenure_id == tenure.id)
+        .values(postcode_normalised=tenure.postcode_normalised, asset_full_address=tenure.asset_full_address)
+    )

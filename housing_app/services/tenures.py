@@ -216,33 +216,36 @@ def search_tenures(
         firsts.append(first_name.strip().lower())
     if last_name and last_name.strip():
         lasts.append(last_name.strip().lower())
-
-    # Two steps: the page's ids in order (only the narrow sort columns of every match are read,
-    # from the covering index ix_tenures_search_order, and the total rides along as a window
-    # count), then those tenures in full with their households.
-    query = select(
-        Tenure.id,
-        func.count().over().label("total"),
-    )
-    members = _matching_members(firsts, lasts, either)
-    if members is not None:
-        query = query.where(Tenure.id.in_(members))
     normalised = normalise_postcode(postcode)
-    if normalised:
-        query = query.where(_starts_with(Tenure.postcode_normalised, normalised))
 
-    ordered = query.order_by(
-        Tenure.postcode_normalised.asc().nulls_last(),
-        Tenure.asset_full_address.asc().nulls_last(),
-        Tenure.id,
-    )
-    rows = db.session.execute(ordered.offset(offset).limit(limit)).all()
-    if rows:
-        count = rows[0].total
-    else:  # past the end (or nothing matched): count on its own
-        count = db.session.scalar(
-            select(func.count()).select_from(query.with_only_columns(Tenure.id).subquery())
+    # Two steps: the page's ids in order, with the total riding along as a window count, then
+    # those tenures in full with their households.
+    matches = _name_matches(firsts, lasts, either, normalised)
+    if matches is not None:
+        # Names (and perhaps a postcode): everything from household_member_name_keys' index,
+        # whose entries carry the tenure's sort columns, so the work grows with the matches,
+        # not with the number of tenures.
+        matched = matches.subquery("matched")
+        query = select(matched.c.tenure_id.label("id"), func.count().over().label("total"))
+        count_query = select(func.count()).select_from(matched)
+        ordered = query.order_by(
+            matched.c.postcode_normalised.asc().nulls_last(),
+            matched.c.asset_full_address.asc().nulls_last(),
+            matched.c.tenure_id,
         )
+    else:
+        query = select(Tenure.id, func.count().over().label("total"))
+        if normalised:
+            query = query.where(_starts_with(Tenure.postcode_normalised, normalised))
+        count_query = select(func.count()).select_from(query.with_only_columns(Tenure.id).subquery())
+        ordered = query.order_by(
+            Tenure.postcode_normalised.asc().nulls_last(),
+            Tenure.asset_full_address.asc().nulls_last(),
+            Tenure.id,
+        )
+    rows = db.session.execute(ordered.offset(offset).limit(limit)).all()
+    # Past the end (or nothing matched) there is no row to carry the total: count on its own.
+    count = rows[0].total if rows else db.session.scalar(count_query)
     ids = [row.id for row in rows]
     loaded = (
         {
@@ -257,39 +260,51 @@ def search_tenures(
     return SearchPage(tenures=[loaded[i] for i in ids], count=count, offset=offset, limit=limit)
 
 
-def _matching_members(firsts: list[str], lasts: list[str], either: str | None):
-    """A select of the tenure ids with one household member matching every name criterion
-    (None when there are none). `either` matches a first or a last name."""
-    keys = HouseholdMemberNameKey
+def _key(kind: str, text: str, alias=None):
+    keys = alias if alias is not None else HouseholdMemberNameKey
+    return and_(keys.kind == kind, _starts_with(keys.name_key, text))
+
+
+def _name_matches(firsts: list[str], lasts: list[str], either: str | None, postcode: str | None):
+    """A select of the distinct (tenure_id, postcode_normalised, asset_full_address) of tenures
+    with one household member matching every name criterion (and the postcode), or None when
+    no name is asked for. `either` matches a first or a last name."""
     if not firsts and not lasts and either is None:
         return None
-    if either is not None and not firsts and not lasts:
-        return union(
-            select(HouseholdMember.tenure_id).where(_starts_with(HouseholdMember.search_first_name, either)),
-            select(keys.tenure_id).where(_starts_with(keys.name_key, either)),
-        )
-    if lasts and not firsts and either is None and len(lasts) == 1:
-        return select(keys.tenure_id).where(_starts_with(keys.name_key, lasts[0]))
-    members = select(HouseholdMember.tenure_id)
-    conditions = [_starts_with(HouseholdMember.search_first_name, text) for text in firsts]
-    for text in lasts:
-        key = aliased(keys)
-        members = members.join(
-            key, and_(key.tenure_id == HouseholdMember.tenure_id, key.person_id == HouseholdMember.id)
-        )
-        conditions.append(_starts_with(key.name_key, text))
-    if either is not None:
-        conditions.append(or_(_starts_with(HouseholdMember.search_first_name, either), _has_name_key(either)))
-    return members.where(*conditions)
-
-
-def _has_name_key(text: str):
-    keys = HouseholdMemberNameKey
-    return exists().where(
-        keys.tenure_id == HouseholdMember.tenure_id,
-        keys.person_id == HouseholdMember.id,
-        _starts_with(keys.name_key, text),
+    criteria = [("first", text) for text in firsts] + [("last", text) for text in lasts]
+    if either is not None and not criteria:
+        return union(*(_name_matches_one(kind, either, postcode) for kind in ("first", "last")))
+    first_kind, first_text = criteria[0] if criteria else ("first", either)
+    rest = criteria[1:]
+    base = aliased(HouseholdMemberNameKey, name="k0")
+    query = select(base.tenure_id, base.postcode_normalised, base.asset_full_address).where(
+        _key(first_kind, first_text, base)
     )
+    # Further criteria: other keys of the same person.
+    for index, (kind, text) in enumerate(rest, start=1):
+        other = aliased(HouseholdMemberNameKey, name=f"k{index}")
+        query = query.join(
+            other, and_(other.tenure_id == base.tenure_id, other.person_id == base.person_id)
+        ).where(_key(kind, text, other))
+    if either is not None:
+        query = query.where(
+            exists().where(
+                HouseholdMemberNameKey.tenure_id == base.tenure_id,
+                HouseholdMemberNameKey.person_id == base.person_id,
+                or_(_key("first", either), _key("last", either)),
+            )
+        )
+    if postcode:
+        query = query.where(_starts_with(base.postcode_normalised, postcode))
+    return query.distinct()
+
+
+def _name_matches_one(kind: str, text: str, postcode: str | None):
+    keys = HouseholdMemberNameKey
+    query = select(keys.tenure_id, keys.postcode_normalised, keys.asset_full_address).where(_key(kind, text))
+    if postcode:
+        query = query.where(_starts_with(keys.postcode_normalised, postcode))
+    return query
 
 
 # ---------------------------------------------------------------------------------------------

@@ -138,3 +138,19 @@ def test_renaming_and_removing_a_person_changes_what_finds_the_tenure(client, wr
     assert removed.status_code == 204
     assert addresses(search(client, reader, lastName="berg")) == []
     assert addresses(search(client, reader, lastName="bloggs")) == ["8 Mare Street"]
+
+
+def test_a_moved_address_moves_the_tenure_in_name_searches(client, writer, reader, create):
+    first = create(members=[("Ola Quist", True)], address="9 Mare Street, London E8 4AA")
+    create(members=[("Eva Quist", True)], address="1 Well Street, London E9 1AA")
+    assert addresses(search(client, reader, lastName="quist")) == ["9 Mare Street", "1 Well Street"]
+    etag = client.get(f"{URL}/{first['id']}", headers=writer).headers["ETag"]
+    moved = client.patch(
+        f"{URL}/{first['id']}",
+        json={"tenuredAsset": {"fullAddress": "2 Wick Road, London E9 7AA"}},
+        headers={**writer, "If-Match": etag},
+    )
+    assert moved.status_code == 200, moved.json
+    assert addresses(search(client, reader, lastName="quist")) == ["1 Well Street", "2 Wick Road"]
+    assert addresses(search(client, reader, lastName="quist", postcode="E8")) == []
+    assert addresses(search(client, reader, firstName="ola", postcode="e9 7")) == ["2 Wick Road"]
