@@ -7,7 +7,6 @@ This app records its own changes itself (services/activity_log.py), in the same 
 each change; clients cannot edit or delete history.
 """
 
-import math
 from datetime import timedelta
 
 from flask_smorest import Blueprint
@@ -17,7 +16,7 @@ from housing_app.api.auth import require_scope
 from housing_app.api.cursor_paging import PageQuerySchema, PaginationDetailsSchema, keyset_page
 from housing_app.api.errors import ApiError, document_errors
 from housing_app.api.fields import CamelCaseSchema, RFC3339DateTime
-from housing_app.api.value_fields import DateTimeInput, Text, check_storable
+from housing_app.api.value_fields import DateTimeInput, Text, check_data
 from housing_app.extensions import db
 from housing_app.models import Activity
 from housing_app.models.activities import ACTIVITY_TYPES, TARGET_TYPES
@@ -64,21 +63,6 @@ class NewAuthorDetailsSchema(CamelCaseSchema):
     id = fields.UUID(allow_none=True)
     full_name = Text(200, required=True, validate=validate.Length(min=1, max=200))
     email = fields.Email(allow_none=True, validate=validate.Length(max=254))
-
-
-def check_data(value) -> None:
-    """Every key and string inside oldData / newData is storable, showable text."""
-    if isinstance(value, dict):
-        for key, inner in value.items():
-            check_storable(key)
-            check_data(inner)
-    elif isinstance(value, list):
-        for inner in value:
-            check_data(inner)
-    elif isinstance(value, str):
-        check_storable(value)
-    elif isinstance(value, float) and not math.isfinite(value):
-        raise ValidationError("Numbers must be finite: JSON has no NaN or Infinity.")
 
 
 class NewActivitySchema(CamelCaseSchema):

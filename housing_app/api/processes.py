@@ -13,6 +13,7 @@ from marshmallow import fields, validate
 from housing_app.api.auth import require_scope
 from housing_app.api.errors import ApiError, error_item
 from housing_app.api.fields import CamelCaseSchema, ErrorsSchema, RFC3339DateTime
+from housing_app.api.value_fields import check_data
 from housing_app.extensions import db
 from housing_app.models import Answer, Page, Process, ProcessPhoto, ProcessType, Tenure, User
 from housing_app.processes import photos as photo_store
@@ -195,6 +196,7 @@ class ResponseInputSchema(CamelCaseSchema):
     value = fields.Raw(
         required=True,
         allow_none=True,
+        validate=check_data,  # storable text, finite numbers: the layout checks the rest
         metadata={"example": "yes", "description": "null removes the answer"},
     )
 

@@ -95,3 +95,18 @@ class DateTimeInput(RFC3339DateTime):
             return super()._deserialize(value, attr, data, **kwargs)
         except OverflowError:
             raise ValidationError("That date is out of range.") from None
+
+
+def check_data(value) -> None:
+    """Every key and string inside oldData / newData is storable, showable text."""
+    if isinstance(value, dict):
+        for key, inner in value.items():
+            check_storable(key)
+            check_data(inner)
+    elif isinstance(value, list):
+        for inner in value:
+            check_data(inner)
+    elif isinstance(value, str):
+        check_storable(value)
+    elif isinstance(value, float) and not math.isfinite(value):
+        raise ValidationError("Numbers must be finite: JSON has no NaN or Infinity.")

@@ -5,6 +5,7 @@ import io
 import random
 import uuid
 
+import pytest
 from PIL import Image
 
 from housing_app.extensions import db
@@ -397,3 +398,23 @@ def test_photo_uploads_through_the_api_are_checked(app, client, api_token, layou
     process.status = "submitted"
     db.session.commit()
     refused(upload_photo(client, process, image_bytes(), headers), 409, "submitted")
+
+
+@pytest.mark.parametrize(
+    ("raw_value", "problem"),
+    [("NaN", "finite"), ("Infinity", "finite"), ('"tea \\ud800"', "Unicode"), ('"nul \\u0000"', "")],
+)
+def test_a_response_value_the_database_cannot_store_is_a_400(client, api_token, thc, raw_value, problem):
+    page = find_page(thc, "other-comments") or thc.layout_version.pages[-1]
+    body = f'{{"pageId": "{page.id}", "responses": [{{"key": "otherComments", "value": {raw_value}}}]}}'
+    response = client.post(
+        f"/api/v1/processes/{thc.id}/responses",
+        data=body,
+        content_type="application/json",
+        headers=api_token("processes:write"),
+    )
+
+    assert response.status_code == 400, response.get_data(as_text=True)
+    [error] = response.get_json()["errors"]
+    assert "value" in error["developerMessage"] and problem in error["developerMessage"]
+    assert db.session.scalar(db.select(db.func.count()).select_from(Answer)) == 0
