@@ -10,10 +10,11 @@ import uuid
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import and_, exists, func, or_, select, union
+from sqlalchemy import and_, distinct, exists, func, or_, select, union
 from sqlalchemy.orm import aliased, joinedload, selectinload
 from sqlalchemy.orm.attributes import flag_modified
 from sqlalchemy.orm.exc import StaleDataError
+from sqlalchemy.sql.selectable import CompoundSelect
 
 from housing_app.api.fields import camelcase, format_rfc3339
 from housing_app.api.tenure_schemas import postcode_from_address
@@ -218,34 +219,37 @@ def search_tenures(
         lasts.append(last_name.strip().lower())
     normalised = normalise_postcode(postcode)
 
-    # Two steps: the page's ids in order, with the total riding along as a window count, then
-    # those tenures in full with their households.
+    # Two steps: the page's ids in order, then those tenures in full with their households.
     matches = _name_matches(firsts, lasts, either, normalised)
-    if matches is not None:
+    if isinstance(matches, CompoundSelect):  # a union: distinct rows already
+        matched = matches.subquery("matched")
+        columns = matched.c
+        ordered = select(columns.tenure_id.label("id"))
+        count_query = select(func.count()).select_from(matched)
+    elif matches is not None:
         # Names (and perhaps a postcode): everything from household_member_name_keys' index,
         # whose entries carry the tenure's sort columns, so the work grows with the matches,
-        # not with the number of tenures.
-        matched = matches.subquery("matched")
-        query = select(matched.c.tenure_id.label("id"), func.count().over().label("total"))
-        count_query = select(func.count()).select_from(matched)
-        ordered = query.order_by(
-            matched.c.postcode_normalised.asc().nulls_last(),
-            matched.c.asset_full_address.asc().nulls_last(),
-            matched.c.tenure_id,
-        )
+        # not with the number of tenures. Grouping by the sort columns makes one pass that both
+        # removes a tenure's second matching member and orders the page.
+        columns = matches.selected_columns
+        ordered = matches.with_only_columns(columns.tenure_id.label("id")).group_by(*_sort_keys(columns))
+        count_query = matches.with_only_columns(func.count(distinct(columns.tenure_id)))
     else:
-        query = select(Tenure.id, func.count().over().label("total"))
+        columns = None
+        ordered = select(Tenure.id)
         if normalised:
-            query = query.where(_starts_with(Tenure.postcode_normalised, normalised))
-        count_query = select(func.count()).select_from(query.with_only_columns(Tenure.id).subquery())
-        ordered = query.order_by(
+            ordered = ordered.where(_starts_with(Tenure.postcode_normalised, normalised))
+        count_query = select(func.count()).select_from(ordered.subquery())
+        ordered = ordered.order_by(
             Tenure.postcode_normalised.asc().nulls_last(),
             Tenure.asset_full_address.asc().nulls_last(),
             Tenure.id,
         )
+    if columns is not None:
+        ordered = ordered.order_by(*_sort_keys(columns))
     rows = db.session.execute(ordered.offset(offset).limit(limit)).all()
-    # Past the end (or nothing matched) there is no row to carry the total: count on its own.
-    count = rows[0].total if rows else db.session.scalar(count_query)
+    # The total: no more than the page when it is the first and not full, else counted.
+    count = len(rows) if offset == 0 and len(rows) < limit else db.session.scalar(count_query)
     ids = [row.id for row in rows]
     loaded = (
         {
@@ -260,15 +264,28 @@ def search_tenures(
     return SearchPage(tenures=[loaded[i] for i in ids], count=count, offset=offset, limit=limit)
 
 
+def _sort_keys(columns) -> list:
+    """Postcode, address (each with no value last), tenure id: written out with IS NULL rather
+    than NULLS LAST so that grouping and ordering by the same terms is one sort on SQLite."""
+    return [
+        columns.postcode_normalised.is_(None),
+        columns.postcode_normalised,
+        columns.asset_full_address.is_(None),
+        columns.asset_full_address,
+        columns.tenure_id,
+    ]
+
+
 def _key(kind: str, text: str, alias=None):
     keys = alias if alias is not None else HouseholdMemberNameKey
     return and_(keys.kind == kind, _starts_with(keys.name_key, text))
 
 
 def _name_matches(firsts: list[str], lasts: list[str], either: str | None, postcode: str | None):
-    """A select of the distinct (tenure_id, postcode_normalised, asset_full_address) of tenures
-    with one household member matching every name criterion (and the postcode), or None when
-    no name is asked for. `either` matches a first or a last name."""
+    """A select of (tenure_id, postcode_normalised, asset_full_address) for each household
+    member matching every name criterion (and the postcode): a tenure appears once per matching
+    member, or once in all for a union. None when no name is asked for. `either` matches a
+    first or a last name."""
     if not firsts and not lasts and either is None:
         return None
     criteria = [("first", text) for text in firsts] + [("last", text) for text in lasts]
@@ -296,7 +313,7 @@ def _name_matches(firsts: list[str], lasts: list[str], either: str | None, postc
         )
     if postcode:
         query = query.where(_starts_with(base.postcode_normalised, postcode))
-    return query.distinct()
+    return query
 
 
 def _name_matches_one(kind: str, text: str, postcode: str | None):
