@@ -239,7 +239,7 @@ def _household(rng: random.Random, tenure_id: uuid.UUID, code: str) -> list[dict
         while full_name in taken:  # two people with one name in one home would confuse officers
             full_name = f"{rng.choice(FIRST_NAMES)} {last}"
         taken.add(full_name)
-        words = full_name.lower()
+        words = full_name.lower().split()
         people.append(
             {
                 "tenure_id": tenure_id,
