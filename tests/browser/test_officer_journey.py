@@ -19,6 +19,7 @@ from housing_app.processes.loader import load_shipped_definitions
 from housing_app.processes.service import find_page, page_slots, slot_visible
 from housing_app.services import mail
 from tests.browser.conftest import sign_in_with_browser
+from tests.processes.complete import ANSWERS_BY_KEY as FORMATTED_ANSWERS
 from tests.processes.conftest import image_bytes, make_tenure
 from tests.submission.conftest import app_settings
 from tests.submission.pdf_text import pdf_text
@@ -27,13 +28,6 @@ from tests.submission.smtp import SmtpServer
 pytestmark = pytest.mark.browser
 
 TEAM_MAILBOX = "tenancy-team@hackney.example"
-FORMATTED_ANSWERS = {  # questions with a pattern a made-up answer would not match
-    "nextOfKinPhone": "020 8356 3000",
-    "carerPhone": "020 8356 3001",
-    "memberPhone": "07700 900123",
-    "nextOfKinEmail": "next.of.kin@example.com",
-    "tenantCopyEmail": "tenant@example.com",
-}
 
 
 @pytest.fixture
