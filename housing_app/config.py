@@ -186,6 +186,11 @@ def load_config(config=None) -> dict:
             settings.setdefault(key, value)
         settings.update(SQLALCHEMY_DATABASE_URI="sqlite://", MAIL_SERVER=None, REDIS_URL=None)
     settings["REMEMBER_COOKIE_SECURE"] = settings["SESSION_COOKIE_SECURE"]
+    if settings["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        # A database file cannot drop the connection: pinging it would only add a query to every request.
+        settings["SQLALCHEMY_ENGINE_OPTIONS"] = {
+            k: v for k, v in settings["SQLALCHEMY_ENGINE_OPTIONS"].items() if k != "pool_pre_ping"
+        }
     settings.update(overrides)
     if not settings.get("SECRET_KEY"):
         if settings["ENVIRONMENT"] == "production":

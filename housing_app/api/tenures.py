@@ -325,7 +325,9 @@ def search_tenures(first_name=None, last_name=None, postcode=None, offset=0, lim
 @document_errors(401, 403, 404)
 def get_tenure(tenure_id):
     """Get a tenure by its id (with an ETag)"""
-    tenure = tenure_or_404(tenure_id)
+    tenure = service.read_tenure(tenure_id)
+    if tenure is None:
+        raise ApiError(404, f"No tenure with id {tenure_id}.")
     etag = tenure_etag(tenure)
     if request.if_none_match.contains_weak(etag):
         response = blp_empty_response(304)

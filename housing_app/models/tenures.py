@@ -127,13 +127,18 @@ class Tenure(UUIDPrimaryKey, Timestamps, db.Model):
 
     @property
     def is_active(self) -> bool:
-        """A current tenancy: started, not terminated, and no end date in the past."""
-        today = date.today()
-        if self.is_terminated:
-            return False
-        if self.start_of_tenure_date and self.start_of_tenure_date > today:
-            return False
-        return not (self.end_of_tenure_date and self.end_of_tenure_date < today)
+        return tenure_is_active(self)
+
+
+def tenure_is_active(tenure) -> bool:
+    """A current tenancy: started, not terminated, and no end date in the past. `tenure` is a
+    Tenure or a row of the tenures table."""
+    today = date.today()
+    if tenure.is_terminated:
+        return False
+    if tenure.start_of_tenure_date and tenure.start_of_tenure_date > today:
+        return False
+    return not (tenure.end_of_tenure_date and tenure.end_of_tenure_date < today)
 
 
 class HouseholdMember(db.Model):

@@ -10,8 +10,8 @@ import uuid
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import and_, distinct, exists, func, or_, select, union
-from sqlalchemy.orm import aliased, joinedload, selectinload
+from sqlalchemy import and_, bindparam, distinct, exists, func, or_, select, union
+from sqlalchemy.orm import aliased, joinedload
 from sqlalchemy.orm.attributes import flag_modified
 from sqlalchemy.orm.exc import StaleDataError
 from sqlalchemy.sql.selectable import CompoundSelect
@@ -26,6 +26,7 @@ from housing_app.models.tenures import (
     HouseholdMemberNameKey,
     Tenure,
     normalise_postcode,
+    tenure_is_active,
 )
 from housing_app.services import activity_log
 
@@ -134,7 +135,8 @@ def tenure_etag(tenure: Tenure) -> str:
 
 
 def get_tenure(tenure_id: uuid.UUID) -> Tenure | None:
-    """The tenure with its household, in one query (a join: at most a few rows)."""
+    """The tenure with its household, in one query (a join: at most a few rows), as an ORM
+    object to change. To only show it, read_tenure is several times cheaper."""
     return (
         db.session.execute(
             select(Tenure).where(Tenure.id == tenure_id).options(joinedload(Tenure.household_members))
@@ -142,6 +144,56 @@ def get_tenure(tenure_id: uuid.UUID) -> Tenure | None:
         .unique()
         .scalar_one_or_none()
     )
+
+
+class TenureReading:
+    """A tenure read only to be shown: its row's columns as attributes (as a Tenure has them),
+    its household and is_active. Reads skip the ORM's identity map and change tracking, which
+    cost more than the queries themselves on the API's busiest calls."""
+
+    __slots__ = ("_row", "household_members")
+
+    def __init__(self, row, household_members: list):
+        self._row = row
+        self.household_members = household_members
+
+    def __getattr__(self, name):
+        return getattr(self._row, name)
+
+    @property
+    def is_active(self) -> bool:
+        return tenure_is_active(self._row)
+
+
+_TENURES = Tenure.__table__
+_MEMBERS = HouseholdMember.__table__
+# Built once: a statement's construction and cache key cost as much as running it on SQLite.
+_TENURE_BY_ID = select(_TENURES).where(_TENURES.c.id == bindparam("id"))
+_MEMBERS_BY_TENURE = select(_MEMBERS).where(_MEMBERS.c.tenure_id == bindparam("id"))
+_TENURES_BY_IDS = select(_TENURES).where(_TENURES.c.id.in_(bindparam("ids", expanding=True)))
+_MEMBERS_BY_TENURES = select(_MEMBERS).where(_MEMBERS.c.tenure_id.in_(bindparam("ids", expanding=True)))
+
+
+def read_tenures(tenure_ids: list[uuid.UUID]) -> dict[uuid.UUID, TenureReading]:
+    """The tenures with these ids, with their households, by id: two indexed queries."""
+    if not tenure_ids:
+        return {}
+    connection = db.session.connection()
+    if len(tenure_ids) == 1:
+        rows = connection.execute(_TENURE_BY_ID, {"id": tenure_ids[0]}).all()
+        members = connection.execute(_MEMBERS_BY_TENURE, {"id": tenure_ids[0]}) if rows else []
+    else:
+        rows = connection.execute(_TENURES_BY_IDS, {"ids": tenure_ids}).all()
+        members = connection.execute(_MEMBERS_BY_TENURES, {"ids": [row.id for row in rows]}) if rows else []
+    households: dict[uuid.UUID, list] = {row.id: [] for row in rows}
+    for member in members:
+        households[member.tenure_id].append(member)
+    return {row.id: TenureReading(row, households[row.id]) for row in rows}
+
+
+def read_tenure(tenure_id: uuid.UUID) -> TenureReading | None:
+    """The tenure with its household, to show (see TenureReading); None if there is none."""
+    return read_tenures([tenure_id]).get(tenure_id)
 
 
 def _prefix_pattern(text: str) -> str:
@@ -178,7 +230,7 @@ def _starts_with(column, text: str):
 
 @dataclass(frozen=True)
 class SearchPage:
-    tenures: list[Tenure]
+    tenures: list[TenureReading]
     count: int
     offset: int
     limit: int
@@ -251,16 +303,7 @@ def search_tenures(
     # The total: no more than the page when it is the first and not full, else counted.
     count = len(rows) if offset == 0 and len(rows) < limit else db.session.scalar(count_query)
     ids = [row.id for row in rows]
-    loaded = (
-        {
-            tenure.id: tenure
-            for tenure in db.session.scalars(
-                select(Tenure).where(Tenure.id.in_(ids)).options(selectinload(Tenure.household_members))
-            )
-        }
-        if ids
-        else {}
-    )
+    loaded = read_tenures(ids)
     return SearchPage(tenures=[loaded[i] for i in ids], count=count, offset=offset, limit=limit)
 
 
