@@ -17,6 +17,10 @@ def create_app(config=None) -> Flask:
     )
     app.config.from_mapping(load_config(config))
 
+    from housing_app.sessions import OfficerSessionInterface
+
+    app.session_interface = OfficerSessionInterface()
+
     from housing_app.request_logging import configure_logging, init_correlation_ids
 
     configure_logging(app)

@@ -245,10 +245,10 @@ CHANGE_ERRORS = (400, 401, 403, 404, 412, 413, 415, 428)
 # Helpers
 
 
-def tenure_response(tenure: Tenure, status: int = 200):
+def tenure_response(tenure: Tenure, status: int = 200, etag: str | None = None):
     response = jsonify(tenure_to_json(tenure))
     response.status_code = status
-    response.headers["ETag"] = f'"{tenure_etag(tenure)}"'
+    response.headers["ETag"] = f'"{etag or tenure_etag(tenure)}"'
     return response
 
 
@@ -333,7 +333,7 @@ def get_tenure(tenure_id):
         response = blp_empty_response(304)
         response.headers["ETag"] = f'"{etag}"'
         return response
-    return tenure_response(tenure)
+    return tenure_response(tenure, etag=etag)
 
 
 @blp.route("", methods=["POST"])

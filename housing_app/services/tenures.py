@@ -7,6 +7,7 @@ change records its activity in the caller's transaction and commits once; optimi
 
 import hashlib
 import uuid
+from collections import namedtuple
 from dataclasses import dataclass
 from datetime import date
 
@@ -168,10 +169,16 @@ class TenureReading:
 _TENURES = Tenure.__table__
 _MEMBERS = HouseholdMember.__table__
 # Built once: a statement's construction and cache key cost as much as running it on SQLite.
-_TENURE_BY_ID = select(_TENURES).where(_TENURES.c.id == bindparam("id"))
-_MEMBERS_BY_TENURE = select(_MEMBERS).where(_MEMBERS.c.tenure_id == bindparam("id"))
+_TENURE_WITH_HOUSEHOLD = (
+    select(_TENURES, *(column.label(f"member_{column.name}") for column in _MEMBERS.c))
+    .select_from(_TENURES.outerjoin(_MEMBERS, _MEMBERS.c.tenure_id == _TENURES.c.id))
+    .where(_TENURES.c.id == bindparam("id"))
+)
+_MemberRow = namedtuple("_MemberRow", [column.name for column in _MEMBERS.c])
 _TENURES_BY_IDS = select(_TENURES).where(_TENURES.c.id.in_(bindparam("ids", expanding=True)))
 _MEMBERS_BY_TENURES = select(_MEMBERS).where(_MEMBERS.c.tenure_id.in_(bindparam("ids", expanding=True)))
+_TENURE_COLUMNS = len(_TENURES.c)
+_MEMBER_ID = _TENURE_COLUMNS + list(_MEMBERS.c.keys()).index("id")
 
 
 def read_tenures(tenure_ids: list[uuid.UUID]) -> dict[uuid.UUID, TenureReading]:
@@ -179,21 +186,23 @@ def read_tenures(tenure_ids: list[uuid.UUID]) -> dict[uuid.UUID, TenureReading]:
     if not tenure_ids:
         return {}
     connection = db.session.connection()
-    if len(tenure_ids) == 1:
-        rows = connection.execute(_TENURE_BY_ID, {"id": tenure_ids[0]}).all()
-        members = connection.execute(_MEMBERS_BY_TENURE, {"id": tenure_ids[0]}) if rows else []
-    else:
-        rows = connection.execute(_TENURES_BY_IDS, {"ids": tenure_ids}).all()
-        members = connection.execute(_MEMBERS_BY_TENURES, {"ids": [row.id for row in rows]}) if rows else []
+    rows = connection.execute(_TENURES_BY_IDS, {"ids": tenure_ids}).all()
+    if not rows:
+        return {}
     households: dict[uuid.UUID, list] = {row.id: [] for row in rows}
-    for member in members:
+    for member in connection.execute(_MEMBERS_BY_TENURES, {"ids": list(households)}):
         households[member.tenure_id].append(member)
     return {row.id: TenureReading(row, households[row.id]) for row in rows}
 
 
 def read_tenure(tenure_id: uuid.UUID) -> TenureReading | None:
-    """The tenure with its household, to show (see TenureReading); None if there is none."""
-    return read_tenures([tenure_id]).get(tenure_id)
+    """The tenure with its household, to show (see TenureReading); None if there is none.
+    One query: the tenure's row joined to each member's (a few rows)."""
+    rows = db.session.connection().execute(_TENURE_WITH_HOUSEHOLD, {"id": tenure_id}).all()
+    if not rows:
+        return None
+    members = [_MemberRow(*row[_TENURE_COLUMNS:]) for row in rows if row[_MEMBER_ID] is not None]
+    return TenureReading(rows[0], members)
 
 
 def _prefix_pattern(text: str) -> str:
