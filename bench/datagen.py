@@ -665,6 +665,51 @@ def add_credentials(database_url: str, seed: int) -> dict:
     return {"email": email, "password": password, "token": secret}
 
 
+def add_tenure_documents(tenures: list[dict], members: list[dict]) -> None:
+    """Each tenure's stored API document, made by the product's own function (as the product
+    keeps it on every write), from the generated rows."""
+    from types import SimpleNamespace
+
+    from housing_app.services.tenure_documents import document_for
+
+    households: dict = {tenure["id"]: [] for tenure in tenures}
+    for member in members:
+        households[member["tenure_id"]].append(SimpleNamespace(**member))
+    for tenure in tenures:
+        fields = {column: tenure.get(column) for column in TENURE_DOCUMENT_FIELDS}  # isActive: not stored
+        tenure["api_document"] = document_for(
+            SimpleNamespace(**fields, is_active=None, household_members=households[tenure["id"]])
+        )
+
+
+TENURE_DOCUMENT_FIELDS = (
+    "id",
+    "payment_reference",
+    "asset_id",
+    "asset_type",
+    "asset_full_address",
+    "asset_uprn",
+    "asset_postcode",
+    "charges",
+    "start_of_tenure_date",
+    "end_of_tenure_date",
+    "succession_date",
+    "eviction_date",
+    "potential_end_date",
+    "tenure_type_code",
+    "tenure_type_description",
+    "is_tenanted",
+    "is_terminated",
+    "reason_for_termination",
+    "notices",
+    "legacy_references",
+    "is_mutual_exchange",
+    "inform_housing_benefits_for_changes",
+    "is_sublet",
+    "sublet_end_date",
+)
+
+
 def load(loader, counts: dict, seed: int, log=print) -> dict:
     """Generate and load the data set into one database; return the manifest."""
     return load_many([loader], counts, seed, log=log)[0]
@@ -718,7 +763,10 @@ def load_many(loaders: list, counts: dict, seed: int, log=print) -> list[dict]:
         if rows_loaded[table] // 500_000 != before // 500_000:
             log(f"{names}: {table} {rows_loaded[table]:,} rows ({time.perf_counter() - started:.0f} s)")
 
+    with_documents = "api_document" in shapes["tenures"].columns
     for tenures, members, name_keys in data.tenure_chunks():
+        if with_documents:
+            add_tenure_documents(tenures, members)
         write("tenures", tenures)
         write("household_members", members)
         if "household_member_name_keys" in shapes:

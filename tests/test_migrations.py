@@ -1,5 +1,6 @@
 """The migrations build exactly the models' schema, and undo it, on SQLite and PostgreSQL."""
 
+import json
 import uuid
 from datetime import UTC, datetime
 
@@ -120,3 +121,39 @@ def test_search_indexes_migration_fills_the_name_keys_of_existing_members(fresh_
         assert "household_member_name_keys" not in table_names()
         with db.engine.connect() as connection:
             assert connection.execute(sa.select(sa.func.count()).select_from(members)).scalar() == 1
+
+
+def test_tenure_documents_migration_fills_the_document_of_existing_tenures(fresh_app):
+    """0007 stores each existing tenure's API JSON (as the product makes it); the API then
+    serves that text. Its downgrade drops the column and keeps the tenures."""
+    from housing_app.services.tenures import read_tenure, tenure_to_json
+
+    tenure_id = uuid.uuid4()
+    now = datetime(2026, 1, 1, tzinfo=UTC)
+    with fresh_app.app_context():
+        upgrade(revision="0006_search_indexes")
+        with db.engine.begin() as connection:
+            connection.execute(
+                sa.text(
+                    "INSERT INTO tenures (id, is_terminated, version, created_at, updated_at, "
+                    "asset_full_address, payment_reference) VALUES (:id, :no, 1, :now, :now, :address, '77')"
+                ),
+                {
+                    "id": tenure_id.hex if db.engine.dialect.name == "sqlite" else tenure_id,
+                    "no": False,
+                    "now": now,
+                    "address": "1 Mare Street, London E8 1HH",
+                },
+            )
+        upgrade()
+        with db.engine.connect() as connection:
+            stored = connection.execute(sa.text("SELECT api_document FROM tenures")).scalar_one()
+        expected = tenure_to_json(read_tenure(tenure_id))
+        del expected["isActive"]
+        assert json.loads(stored) == expected
+        assert json.loads(stored)["paymentReference"] == "77"
+        downgrade(revision="0006_search_indexes")
+        with db.engine.connect() as connection:
+            assert connection.execute(sa.text("SELECT count(*) FROM tenures")).scalar_one() == 1
+            columns = {c["name"] for c in sa.inspect(connection).get_columns("tenures")}
+        assert "api_document" not in columns

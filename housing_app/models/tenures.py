@@ -7,7 +7,7 @@ Charges, notices and legacy references are small nested documents kept as JSON.
 import uuid
 from datetime import date
 
-from sqlalchemy import JSON, ForeignKey, ForeignKeyConstraint, Index, String, and_, event, inspect
+from sqlalchemy import JSON, ForeignKey, ForeignKeyConstraint, Index, String, Text, and_, event, inspect
 from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from housing_app.extensions import db
@@ -112,6 +112,11 @@ class Tenure(UUIDPrimaryKey, Timestamps, db.Model):
     inform_housing_benefits_for_changes: Mapped[bool | None]
     is_sublet: Mapped[bool | None]
     sublet_end_date: Mapped[date | None]
+
+    # The tenure as the Tenure API shows it, as JSON text without isActive (which changes with
+    # the date): kept in step on every flush (housing_app.services.tenure_documents), so reads
+    # send it as it is instead of loading and serialising the tenure and its household.
+    api_document: Mapped[str | None] = mapped_column(Text, deferred=True)
 
     # Optimistic locking: every UPDATE says "WHERE version = <the version read>", so of two
     # concurrent writers to one tenure the second fails (StaleDataError) instead of losing the first.

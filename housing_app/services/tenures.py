@@ -6,6 +6,7 @@ change records its activity in the caller's transaction and commits once; optimi
 """
 
 import hashlib
+import json
 import uuid
 from collections import namedtuple
 from dataclasses import dataclass
@@ -30,6 +31,7 @@ from housing_app.models.tenures import (
     tenure_is_active,
 )
 from housing_app.services import activity_log
+from housing_app.services.tenure_documents import with_is_active
 
 CHARGE_FIELDS = (
     "rent",
@@ -195,6 +197,44 @@ def read_tenures(tenure_ids: list[uuid.UUID]) -> dict[uuid.UUID, TenureReading]:
     return {row.id: TenureReading(row, households[row.id]) for row in rows}
 
 
+_DOCUMENTS_BY_IDS = select(
+    _TENURES.c.id,
+    _TENURES.c.version,
+    _TENURES.c.is_terminated,
+    _TENURES.c.start_of_tenure_date,
+    _TENURES.c.end_of_tenure_date,
+    _TENURES.c.api_document,
+).where(_TENURES.c.id.in_(bindparam("ids", expanding=True)))
+
+
+@dataclass(frozen=True)
+class TenureDocument:
+    """A tenure as the API sends it: `json` is the response body's text."""
+
+    id: uuid.UUID
+    version: int
+    is_active: bool
+    json: str
+
+
+def read_tenure_documents(tenure_ids: list[uuid.UUID]) -> dict[uuid.UUID, TenureDocument]:
+    """The API JSON of the tenures with these ids, by id: their stored documents (one query),
+    or for any tenure without one, made from its rows."""
+    if not tenure_ids:
+        return {}
+    rows = db.session.connection().execute(_DOCUMENTS_BY_IDS, {"ids": tenure_ids}).all()
+    found = {}
+    for row in rows:
+        if row.api_document is not None:
+            active = tenure_is_active(row)
+            found[row.id] = TenureDocument(row.id, row.version, active, with_is_active(row.api_document, row))
+    unfilled = [row.id for row in rows if row.api_document is None]
+    for tenure in read_tenures(unfilled).values():
+        body = json.dumps(tenure_to_json(tenure), separators=(",", ":"))
+        found[tenure.id] = TenureDocument(tenure.id, tenure.version, tenure.is_active, body)
+    return found
+
+
 def read_tenure(tenure_id: uuid.UUID) -> TenureReading | None:
     """The tenure with its household, to show (see TenureReading); None if there is none.
     One query: the tenure's row joined to each member's (a few rows)."""
@@ -239,7 +279,7 @@ def _starts_with(column, text: str):
 
 @dataclass(frozen=True)
 class SearchPage:
-    tenures: list[TenureReading]
+    tenures: list  # TenureReading, or TenureDocument when asked for as_documents
     count: int
     offset: int
     limit: int
@@ -252,6 +292,7 @@ def search_tenures(
     name: str | None = None,
     offset: int = 0,
     limit: int = DEFAULT_PAGE_SIZE,
+    as_documents: bool = False,
 ) -> SearchPage:
     """Tenures matching every given criterion, in a stable order (postcode, address, id).
 
@@ -264,6 +305,9 @@ def search_tenures(
     Every criterion is answered from an index: first names from household_members' first-name
     index, last names from household_member_name_keys (name_keys_for), postcodes from the
     normalised postcode index.
+
+    The page holds TenureReading objects, or with `as_documents` each tenure's API JSON
+    (TenureDocument), which is what the API sends.
     """
     limit = max(1, min(limit, MAX_PAGE_SIZE))
     firsts, lasts, either = [], [], None
@@ -312,7 +356,7 @@ def search_tenures(
     # The total: no more than the page when it is the first and not full, else counted.
     count = len(rows) if offset == 0 and len(rows) < limit else db.session.scalar(count_query)
     ids = [row.id for row in rows]
-    loaded = read_tenures(ids)
+    loaded = read_tenure_documents(ids) if as_documents else read_tenures(ids)
     return SearchPage(tenures=[loaded[i] for i in ids], count=count, offset=offset, limit=limit)
 
 
