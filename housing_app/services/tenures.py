@@ -5,6 +5,7 @@ change records its activity in the caller's transaction and commits once; optimi
 (Tenure.version) turns a concurrent write into StaleTenure instead of a lost update.
 """
 
+import functools
 import hashlib
 import json
 import uuid
@@ -263,18 +264,28 @@ def _after_prefix(text: str) -> str | None:
     return None
 
 
-def _starts_with(column, text: str):
-    """`column` starts with `text`, written so the column's b-tree index answers it.
+def _prefix_params(name: str, text: str, dialect: str) -> dict:
+    """The values of _starts_with(column, name, ...) for `text`."""
+    if dialect == "postgresql":
+        return {name: _prefix_pattern(text)}
+    return {name: text, f"{name}_end": _after_prefix(text)}
+
+
+def _starts_with(column, name: str, dialect: str, bounded: bool = True):
+    """`column` starts with the parameter `name` (see _prefix_params), written so the column's
+    b-tree index answers it.
 
     PostgreSQL: LIKE 'text%' (the index uses the pattern operator class). SQLite uses an index
     for LIKE only under a NOCASE collation and without ESCAPE, so there it is the equivalent
-    range text <= column < next string in the column's binary (code point) order. The search
-    columns hold normalised text (lower-case names, upper-case postcodes) and the text is
-    normalised the same way, so both spellings give the same rows."""
-    if db.session.get_bind().dialect.name == "postgresql":
-        return column.like(_prefix_pattern(text), escape="\\")
-    upper = _after_prefix(text)
-    return and_(column >= text, column < upper) if upper is not None else column >= text
+    range text <= column < next string in the column's binary (code point) order (`bounded` is
+    False in the rare case there is no next string). The search columns hold normalised text
+    (lower-case names, upper-case postcodes) and the text is normalised the same way, so both
+    spellings give the same rows."""
+    if dialect == "postgresql":
+        return column.like(bindparam(name), escape="\\")
+    if not bounded:
+        return column >= bindparam(name)
+    return and_(column >= bindparam(name), column < bindparam(f"{name}_end"))
 
 
 @dataclass(frozen=True)
@@ -283,6 +294,20 @@ class SearchPage:
     count: int
     offset: int
     limit: int
+
+
+@dataclass(frozen=True)
+class _SearchShape:
+    """What decides a search's SQL (not its values): statements are built once per shape."""
+
+    dialect: str
+    kinds: tuple[str, ...]  # of the name criteria, in order: "first" / "last"
+    either: bool  # one word matching a first or a last name
+    postcode: bool
+    unbounded: frozenset[str]  # SQLite prefixes with no next string (see _starts_with)
+
+    def starts_with(self, column, name: str):
+        return _starts_with(column, name, self.dialect, name not in self.unbounded)
 
 
 def search_tenures(
@@ -302,9 +327,9 @@ def search_tenures(
     word matches a first or last name, more words a first and a last name. The postcode matches
     with or without its space, and a partial postcode ("E8 1") matches as a prefix.
 
-    Every criterion is answered from an index: first names from household_members' first-name
-    index, last names from household_member_name_keys (name_keys_for), postcodes from the
-    normalised postcode index.
+    Every criterion is answered from an index: names from household_member_name_keys
+    (name_keys_for), postcodes from the normalised postcode index. The statements are built
+    once per shape of search (_search_statements) and run with the values as parameters.
 
     The page holds TenureReading objects, or with `as_documents` each tenure's API JSON
     (TenureDocument), which is what the API sends.
@@ -324,8 +349,38 @@ def search_tenures(
         lasts.append(last_name.strip().lower())
     normalised = normalise_postcode(postcode)
 
+    dialect = db.session.get_bind().dialect.name
+    criteria = [("first", text) for text in firsts] + [("last", text) for text in lasts]
+    params: dict = {"offset": offset, "limit": limit}
+    for index, (_kind, text) in enumerate(criteria):
+        params.update(_prefix_params(f"c{index}", text, dialect))
+    if either is not None:
+        params.update(_prefix_params("e", either, dialect))
+    if normalised:
+        params.update(_prefix_params("pc", normalised, dialect))
+    shape = _SearchShape(
+        dialect=dialect,
+        kinds=tuple(kind for kind, _text in criteria),
+        either=either is not None,
+        postcode=bool(normalised),
+        unbounded=frozenset(key for key, value in params.items() if value is None and key.endswith("_end")),
+    )
+    params = {key: value for key, value in params.items() if value is not None}
+    ordered, count_query = _search_statements(shape)
+
     # Two steps: the page's ids in order, then those tenures in full with their households.
-    matches = _name_matches(firsts, lasts, either, normalised)
+    rows = db.session.execute(ordered, params).all()
+    # The total: no more than the page when it is the first and not full, else counted.
+    count = len(rows) if offset == 0 and len(rows) < limit else db.session.scalar(count_query, params)
+    ids = [row.id for row in rows]
+    loaded = read_tenure_documents(ids) if as_documents else read_tenures(ids)
+    return SearchPage(tenures=[loaded[i] for i in ids], count=count, offset=offset, limit=limit)
+
+
+@functools.lru_cache(maxsize=256)
+def _search_statements(shape: _SearchShape):
+    """(page of ids in order, count of matching tenures) for searches of this shape."""
+    matches = _name_matches(shape)
     if isinstance(matches, CompoundSelect):  # a union: distinct rows already
         matched = matches.subquery("matched")
         columns = matched.c
@@ -342,8 +397,8 @@ def search_tenures(
     else:
         columns = None
         ordered = select(Tenure.id)
-        if normalised:
-            ordered = ordered.where(_starts_with(Tenure.postcode_normalised, normalised))
+        if shape.postcode:
+            ordered = ordered.where(shape.starts_with(Tenure.postcode_normalised, "pc"))
         count_query = select(func.count()).select_from(ordered.subquery())
         ordered = ordered.order_by(
             Tenure.postcode_normalised.asc().nulls_last(),
@@ -352,12 +407,7 @@ def search_tenures(
         )
     if columns is not None:
         ordered = ordered.order_by(*_sort_keys(columns))
-    rows = db.session.execute(ordered.offset(offset).limit(limit)).all()
-    # The total: no more than the page when it is the first and not full, else counted.
-    count = len(rows) if offset == 0 and len(rows) < limit else db.session.scalar(count_query)
-    ids = [row.id for row in rows]
-    loaded = read_tenure_documents(ids) if as_documents else read_tenures(ids)
-    return SearchPage(tenures=[loaded[i] for i in ids], count=count, offset=offset, limit=limit)
+    return ordered.offset(bindparam("offset")).limit(bindparam("limit")), count_query
 
 
 def _sort_keys(columns) -> list:
@@ -372,51 +422,50 @@ def _sort_keys(columns) -> list:
     ]
 
 
-def _key(kind: str, text: str, alias=None):
+def _key(shape: _SearchShape, kind: str, name: str, alias=None):
     keys = alias if alias is not None else HouseholdMemberNameKey
-    return and_(keys.kind == kind, _starts_with(keys.name_key, text))
+    return and_(keys.kind == kind, shape.starts_with(keys.name_key, name))
 
 
-def _name_matches(firsts: list[str], lasts: list[str], either: str | None, postcode: str | None):
+def _name_matches(shape: _SearchShape):
     """A select of (tenure_id, postcode_normalised, asset_full_address) for each household
     member matching every name criterion (and the postcode): a tenure appears once per matching
-    member, or once in all for a union. None when no name is asked for. `either` matches a
-    first or a last name."""
-    if not firsts and not lasts and either is None:
+    member, or once in all for a union. None when no name is asked for. The criteria are the
+    parameters c0, c1, ... (shape.kinds), e (shape.either: a first or a last name) and pc."""
+    if not shape.kinds and not shape.either:
         return None
-    criteria = [("first", text) for text in firsts] + [("last", text) for text in lasts]
-    if either is not None and not criteria:
-        return union(*(_name_matches_one(kind, either, postcode) for kind in ("first", "last")))
-    first_kind, first_text = criteria[0] if criteria else ("first", either)
-    rest = criteria[1:]
+    if shape.either and not shape.kinds:
+        return union(*(_name_matches_one(shape, kind) for kind in ("first", "last")))
     base = aliased(HouseholdMemberNameKey, name="k0")
     query = select(base.tenure_id, base.postcode_normalised, base.asset_full_address).where(
-        _key(first_kind, first_text, base)
+        _key(shape, shape.kinds[0], "c0", base)
     )
     # Further criteria: other keys of the same person.
-    for index, (kind, text) in enumerate(rest, start=1):
+    for index, kind in enumerate(shape.kinds[1:], start=1):
         other = aliased(HouseholdMemberNameKey, name=f"k{index}")
         query = query.join(
             other, and_(other.tenure_id == base.tenure_id, other.person_id == base.person_id)
-        ).where(_key(kind, text, other))
-    if either is not None:
+        ).where(_key(shape, kind, f"c{index}", other))
+    if shape.either:
         query = query.where(
             exists().where(
                 HouseholdMemberNameKey.tenure_id == base.tenure_id,
                 HouseholdMemberNameKey.person_id == base.person_id,
-                or_(_key("first", either), _key("last", either)),
+                or_(_key(shape, "first", "e"), _key(shape, "last", "e")),
             )
         )
-    if postcode:
-        query = query.where(_starts_with(base.postcode_normalised, postcode))
+    if shape.postcode:
+        query = query.where(shape.starts_with(base.postcode_normalised, "pc"))
     return query
 
 
-def _name_matches_one(kind: str, text: str, postcode: str | None):
+def _name_matches_one(shape: _SearchShape, kind: str):
     keys = HouseholdMemberNameKey
-    query = select(keys.tenure_id, keys.postcode_normalised, keys.asset_full_address).where(_key(kind, text))
-    if postcode:
-        query = query.where(_starts_with(keys.postcode_normalised, postcode))
+    query = select(keys.tenure_id, keys.postcode_normalised, keys.asset_full_address).where(
+        _key(shape, kind, "e")
+    )
+    if shape.postcode:
+        query = query.where(shape.starts_with(keys.postcode_normalised, "pc"))
     return query
 
 
