@@ -74,3 +74,14 @@ def test_demo_tenures_are_found_by_their_members_last_names(app):
     last = member.full_name.split()[-1]
     assert db.session.scalar(db.select(db.func.count()).select_from(HouseholdMemberNameKey)) > 0
     assert member.tenure_id in {t.id for t in search_tenures(last_name=last, limit=100).tenures}
+
+
+def test_demo_tenures_come_with_their_stored_api_documents():
+    import json
+
+    load_demo_tenures(5, count=50)
+    assert db.session.scalar(db.select(db.func.count()).where(Tenure.api_document.is_(None))) == 0
+    tenure = db.session.scalars(db.select(Tenure).limit(1)).one()
+    expected = tenure_to_json(tenure)
+    del expected["isActive"]
+    assert json.loads(tenure.api_document) == expected

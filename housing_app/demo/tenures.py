@@ -12,6 +12,7 @@ from datetime import UTC, date, datetime, timedelta
 from housing_app.extensions import db
 from housing_app.models import Activity, HouseholdMember, Tenure
 from housing_app.models.tenures import TENURE_TYPES, HouseholdMemberNameKey, name_key_rows, normalise_postcode
+from housing_app.services.tenure_documents import fill_missing_documents
 
 DEFAULT_COUNT = 3000
 REFERENCE_DAY = date(2026, 11, 1)  # "today" for the generated dates, so they never drift
@@ -276,6 +277,8 @@ def load_demo_tenures(seed: int, count: int = DEFAULT_COUNT) -> int:
             for row in name_key_rows(m["tenure_id"], m["id"], m["full_name"], *sort_columns[m["tenure_id"]])
         ],
     )
+    # And the stored API documents (services.tenure_documents) that the ORM would have written.
+    fill_missing_documents(db.session.connection())
     # Loading is a change like any other: each tenure's history starts with it.
     db.session.execute(
         db.insert(Activity),
