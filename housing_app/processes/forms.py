@@ -10,15 +10,6 @@ from datetime import date, datetime
 
 from flask import request
 from flask_wtf import FlaskForm
-from govuk_frontend_wtf.wtforms_widgets import (
-    GovCheckboxesInput,
-    GovDateInput,
-    GovFileInput,
-    GovRadioInput,
-    GovSelect,
-    GovTextArea,
-    GovTextInput,
-)
 from wtforms import (
     DateField,
     HiddenField,
@@ -37,6 +28,15 @@ from housing_app.models import Page, Process
 from housing_app.processes import photos as photo_store
 from housing_app.processes.layouts import check_answer, is_empty, options_of, parse_number
 from housing_app.processes.service import Slot, answer_values, page_slots, photo_checker, slot_visible
+from housing_app.processes.widgets import (
+    CheckboxesInput,
+    DateInput,
+    FileInput,
+    RadioInput,
+    Select,
+    TextArea,
+    TextInput,
+)
 
 
 class GovDateField(DateField):
@@ -69,28 +69,28 @@ def make_field(element: dict):
     kind = element["type"]
     common = {"label": label, "description": hint, "validators": [Optional()]}
     if kind == "text":
-        return StringField(widget=GovTextInput(), **common)
+        return StringField(widget=TextInput(), **common)
     if kind == "textarea":
-        return TextAreaField(widget=GovTextArea(), **common)
+        return TextAreaField(widget=TextArea(), **common)
     if kind == "number":
-        return StringField(widget=GovTextInput(), **common)
+        return StringField(widget=TextInput(), **common)
     if kind == "date":
-        return GovDateField(widget=GovDateInput(), **common)
+        return GovDateField(widget=DateInput(), **common)
     if kind in ("yesno", "radios"):
-        return RadioField(choices=_choices(element), validate_choice=False, widget=GovRadioInput(), **common)
+        return RadioField(choices=_choices(element), validate_choice=False, widget=RadioInput(), **common)
     if kind == "checkboxes":
         return SelectMultipleField(
             choices=_choices(element),
             validate_choice=False,
-            widget=GovCheckboxesInput(),
+            widget=CheckboxesInput(),
             option_widget=CheckboxInput(),
             **common,
         )
     if kind == "select":
         choices = [SelectChoice("", "Select an option")] + _choices(element)
-        return SelectField(choices=choices, validate_choice=False, widget=GovSelect(), **common)
+        return SelectField(choices=choices, validate_choice=False, widget=Select(), **common)
     if kind == "photo":
-        return MultipleFileField(widget=GovFileInput(multiple=True), **common)
+        return MultipleFileField(widget=FileInput(multiple=True), **common)
     if kind == "signature":
         return HiddenField(**common)
     raise ValueError(f"no field for {kind}")

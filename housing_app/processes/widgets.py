@@ -1,0 +1,211 @@
+"""The GOV.UK widgets of govuk_frontend_wtf, rendered without a Flask `render_template` per field.
+
+govuk_frontend_wtf renders each field with `render_template("govuk_frontend_wtf/<x>.html")`, a
+two-line template that imports one GOV.UK Frontend macro and calls it with the field's params.
+Through `render_template` that runs every context processor, the template signals and the
+template lookup once per field (70 times on a large process page), and it merges params with
+deepmerge. These subclasses map the field to the same params and call the same GOV.UK macro
+directly (the imported macro module is cached by Jinja), so the HTML is the same, made faster.
+
+The macros are still the slowest part of a page, and a field's markup is mostly the same from one
+request to the next: only the typed value, the error message and which options are checked
+change. So each rendering is remembered as a "skeleton": the macro's output for the params with
+the value and error text swapped for placeholders, keyed by everything else in the params (name,
+id, label, hint, options, which are checked, whether there is a value and an error). The next
+rendering with the same key fills the placeholders with the escaped texts, exactly as the macro
+would. Nothing is kept that the key does not fully determine, so there is nothing to invalidate:
+a new layout version has other labels or options, hence other keys. Typed texts are never kept.
+"""
+
+import re
+import secrets
+import threading
+from collections import OrderedDict
+
+from flask import current_app
+from govuk_frontend_wtf.wtforms_widgets import (
+    GovCheckboxesInput,
+    GovDateInput,
+    GovFileInput,
+    GovRadioInput,
+    GovSelect,
+    GovTextArea,
+    GovTextInput,
+)
+from markupsafe import Markup, escape
+
+# The template govuk_frontend_wtf would render -> (the GOV.UK macro file, the macro) it calls.
+MACROS = {
+    f"govuk_frontend_wtf/{name}.html": (f"govuk_frontend_jinja/components/{component}/macro.html", macro)
+    for name, component, macro in [
+        ("input", "input", "govukInput"),
+        ("textarea", "textarea", "govukTextarea"),
+        ("date", "date-input", "govukDateInput"),
+        ("radios", "radios", "govukRadios"),
+        ("checkboxes", "checkboxes", "govukCheckboxes"),
+        ("select", "select", "govukSelect"),
+        ("file-upload", "file-upload", "govukFileUpload"),
+    ]
+}
+
+
+def merge(base, new):
+    """govuk_frontend_wtf's deepmerge rules without deepmerge: dicts merge key by key (into
+    `base`), lists append, anything else is replaced by `new`."""
+    if isinstance(base, list) and isinstance(new, list):
+        return base + new
+    if isinstance(base, dict) and isinstance(new, dict):
+        for key, value in new.items():
+            base[key] = merge(base[key], value) if key in base else value
+        return base
+    return new
+
+
+def gov_macro(template: str):
+    """The GOV.UK macro that govuk_frontend_wtf's `template` calls, from the app's environment
+    (so a changed template is picked up exactly when Jinja would reload it)."""
+    path, name = MACROS[template]
+    return getattr(current_app.jinja_env.get_template(path).module, name)
+
+
+# Placeholders: letters and digits only, so escaping and attribute quoting leave them alone;
+# random per process, so no layout text or answer can contain one by chance or design.
+_TOKEN = f"q{secrets.token_hex(8)}"
+_PLACEHOLDER = re.compile(f"{_TOKEN}([a-z][0-9]*)z")
+
+
+def placeholder(name: str) -> str:
+    return f"{_TOKEN}{name}z"
+
+
+class NotCacheable(Exception):
+    """Params holding something the cache key cannot represent exactly: render in full."""
+
+
+def freeze(value):
+    """A hashable key for params, exact about types (True is not 1, Markup is not str) and order
+    (attributes are written in their dict order)."""
+    kind = type(value)
+    if kind is str:
+        return value
+    if kind is dict:
+        return ("d", *((key, freeze(item)) for key, item in value.items()))
+    if kind is list or kind is tuple:
+        return (kind.__name__, *(freeze(item) for item in value))
+    if value is None or kind in (bool, int, float, Markup):
+        return (kind.__name__, value)
+    raise NotCacheable(kind)
+
+
+def fillable(text) -> bool:
+    """A text the macro writes once, escaped and unchanged (no newline: some macros indent)."""
+    return type(text) is str and text != "" and "\n" not in text and "\r" not in text
+
+
+class SkeletonCache:
+    """A small thread-safe LRU of rendered skeletons."""
+
+    def __init__(self, size: int = 4096):
+        self.size = size
+        self.entries: OrderedDict = OrderedDict()
+        self.lock = threading.Lock()
+
+    def get(self, key):
+        with self.lock:
+            entry = self.entries.get(key)
+            if entry is not None:
+                self.entries.move_to_end(key)
+            return entry
+
+    def put(self, key, entry) -> None:
+        with self.lock:
+            self.entries[key] = entry
+            self.entries.move_to_end(key)
+            while len(self.entries) > self.size:
+                self.entries.popitem(last=False)
+
+    def clear(self) -> None:
+        with self.lock:
+            self.entries.clear()
+
+
+skeletons = SkeletonCache()
+
+
+class DirectRender:
+    """Mixin for a govuk_frontend_wtf widget: same params, same macro, no render_template."""
+
+    template: str
+
+    def merge_params(self, a, b):
+        return merge(a, b)
+
+    def fill_in(self, params: dict) -> tuple[dict, dict]:
+        """(params with the per-request texts replaced by placeholders, {placeholder: text})."""
+        texts = {}
+        params = dict(params)
+        if fillable(params.get("value")):
+            texts["v"], params["value"] = params["value"], placeholder("v")
+        error = params.get("errorMessage")
+        if type(error) is dict and "html" not in error and fillable(error.get("text")):
+            texts["e"] = error["text"]
+            params["errorMessage"] = {**error, "text": placeholder("e")}
+        return params, texts
+
+    def render(self, params):
+        macro = gov_macro(self.template)
+        try:
+            skeleton_params, texts = self.fill_in(params)
+            key = (self.template, freeze(skeleton_params))
+        except NotCacheable:
+            return macro(params)  # Markup: the macro escapes what it writes
+        entry = skeletons.get(key)
+        if entry is None or entry[0] is not macro:
+            html = str(macro(skeleton_params))
+            parts = _PLACEHOLDER.split(html)  # text, name, text, name, ..., text
+            if sorted(parts[1::2]) != sorted(texts):  # each placeholder written exactly once
+                return macro(params)
+            entry = (macro, parts)
+            skeletons.put(key, entry)
+        parts = entry[1]
+        filled = [str(escape(texts[part])) if index % 2 else part for index, part in enumerate(parts)]
+        # The macro's own output with escaped texts in the places it would have written them.
+        return Markup("".join(filled))  # noqa: S704
+
+
+class TextInput(DirectRender, GovTextInput):
+    pass
+
+
+class TextArea(DirectRender, GovTextArea):
+    pass
+
+
+class DateInput(DirectRender, GovDateInput):
+    def fill_in(self, params: dict) -> tuple[dict, dict]:
+        params, texts = super().fill_in(params)
+        items = params.get("items")
+        if type(items) is list:
+            params["items"] = []
+            for index, item in enumerate(items):
+                if type(item) is dict and fillable(item.get("value")):
+                    texts[f"d{index}"] = item["value"]
+                    item = {**item, "value": placeholder(f"d{index}")}
+                params["items"].append(item)
+        return params, texts
+
+
+class RadioInput(DirectRender, GovRadioInput):
+    pass
+
+
+class CheckboxesInput(DirectRender, GovCheckboxesInput):
+    pass
+
+
+class Select(DirectRender, GovSelect):
+    pass
+
+
+class FileInput(DirectRender, GovFileInput):
+    pass
