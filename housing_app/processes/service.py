@@ -198,7 +198,10 @@ def photo_checker(process: Process) -> Callable[[str], bool]:
 
 
 def find_page(process: Process, page_key: str) -> Page | None:
-    return next((p for p in process.layout_version.pages if p.key == page_key), None)
+    """The page of the process's layout version with this key (one query: not every page of
+    the version, nor its whole definition)."""
+    query = db.select(Page).where(Page.layout_version_id == process.layout_version_id, Page.key == page_key)
+    return db.session.scalar(query)
 
 
 def save_page_answers(process: Process, page: Page, values: dict[tuple[str, str | None], object]) -> bool:
