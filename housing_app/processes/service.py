@@ -9,6 +9,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import joinedload
 
 from housing_app.extensions import db
 from housing_app.models import (
@@ -200,7 +201,11 @@ def photo_checker(process: Process) -> Callable[[str], bool]:
 def find_page(process: Process, page_key: str) -> Page | None:
     """The page of the process's layout version with this key (one query: not every page of
     the version, nor its whole definition)."""
-    query = db.select(Page).where(Page.layout_version_id == process.layout_version_id, Page.key == page_key)
+    query = (
+        db.select(Page)
+        .where(Page.layout_version_id == process.layout_version_id, Page.key == page_key)
+        .options(joinedload(Page.section))  # its title heads the page
+    )
     return db.session.scalar(query)
 
 

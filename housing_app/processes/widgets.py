@@ -21,6 +21,7 @@ import re
 import secrets
 import threading
 from collections import OrderedDict
+from weakref import WeakKeyDictionary
 
 from flask import current_app
 from govuk_frontend_wtf.wtforms_widgets import (
@@ -32,6 +33,7 @@ from govuk_frontend_wtf.wtforms_widgets import (
     GovTextArea,
     GovTextInput,
 )
+from jinja2 import Environment
 from markupsafe import Markup, escape
 
 # The template govuk_frontend_wtf would render -> (the GOV.UK macro file, the macro) it calls.
@@ -61,11 +63,22 @@ def merge(base, new):
     return new
 
 
+_macros_by_environment: "WeakKeyDictionary[Environment, dict]" = WeakKeyDictionary()
+
+
 def gov_macro(template: str):
-    """The GOV.UK macro that govuk_frontend_wtf's `template` calls, from the app's environment
-    (so a changed template is picked up exactly when Jinja would reload it)."""
-    path, name = MACROS[template]
-    return getattr(current_app.jinja_env.get_template(path).module, name)
+    """The GOV.UK macro that govuk_frontend_wtf's `template` calls, from the app's environment.
+    Looked up once per environment, unless it reloads changed templates (development)."""
+    environment = current_app.jinja_env
+    if environment.auto_reload:
+        path, name = MACROS[template]
+        return getattr(environment.get_template(path).module, name)
+    macros = _macros_by_environment.setdefault(environment, {})
+    macro = macros.get(template)
+    if macro is None:
+        path, name = MACROS[template]
+        macro = macros[template] = getattr(environment.get_template(path).module, name)
+    return macro
 
 
 # Placeholders: letters and digits only, so escaping and attribute quoting leave them alone;
