@@ -24,6 +24,7 @@ from collections import OrderedDict
 from weakref import WeakKeyDictionary
 
 from flask import current_app
+from govuk_frontend_wtf.gov_form_base import GovFormBase
 from govuk_frontend_wtf.wtforms_widgets import (
     GovCheckboxesInput,
     GovDateInput,
@@ -208,11 +209,29 @@ class DateInput(DirectRender, GovDateInput):
         return params, texts
 
 
-class RadioInput(DirectRender, GovRadioInput):
+class ChoiceItems:
+    """govuk_frontend_wtf's GovIterableBase.__call__, with the items read from the field's choices
+    instead of binding a WTForms sub-field per option (same text, value and checked state)."""
+
+    def __call__(self, field, **kwargs):
+        kwargs.setdefault("id", field.id)
+        if "required" not in kwargs and "required" in getattr(field, "flags", []):
+            kwargs["required"] = True
+        items = []
+        for choice in field._iter_choices_normalized():
+            item = {"text": choice.label or choice.value, "value": str(choice.value)}
+            if choice.selected:
+                item["checked"] = True
+            items.append(item)
+        kwargs["items"] = items
+        return GovFormBase.__call__(self, field, **kwargs)
+
+
+class RadioInput(ChoiceItems, DirectRender, GovRadioInput):
     pass
 
 
-class CheckboxesInput(DirectRender, GovCheckboxesInput):
+class CheckboxesInput(ChoiceItems, DirectRender, GovCheckboxesInput):
     pass
 
 
