@@ -1,6 +1,7 @@
 """The process page's widgets (processes/widgets.py) write exactly what govuk_frontend_wtf's own
 widgets write, for every question of the shipped layouts, with and without answers and errors,
-rendered fresh and again from the skeleton cache; and the page follows a new layout version."""
+rendered fresh and again from the skeleton cache; and the page (its markup and its form class)
+follows a new layout version and each household."""
 
 import copy
 import uuid
@@ -195,3 +196,44 @@ def test_answers_and_names_are_the_visits_own(officer_client, layouts, officer):
     assert 'value="Polish"' in pages["Polish"] and "Somali" not in pages["Polish"]
     assert "Zed Zulu" in pages["Polish"] and "Amina Okafor" not in pages["Polish"]
     assert widgets._TOKEN not in pages["Somali"] + pages["Polish"]
+
+
+def test_form_classes_follow_the_page_and_household(app, layouts, officer):
+    """Form classes are kept per page and household: the same page of another household, or of
+    a new layout version, has its own fields."""
+    from housing_app.processes.forms import build_page_form
+    from housing_app.processes.service import find_page
+
+    two = start(make_tenure(), officer)
+    one = start(make_tenure("1 Other Road", [(uuid.uuid4(), "Zed Zulu", True, date(1990, 1, 1))]), officer)
+    with app.test_request_context("/"):
+        forms = {}
+        for name, visit in (("two", two), ("one", one), ("two again", two)):
+            forms[name] = build_page_form(visit, find_page(visit, "present-for-check"), submitted=False)
+        assert type(forms["two"]) is type(forms["two again"])
+        assert type(forms["two"]) is not type(forms["one"])
+        assert [f for f in forms["two"]._fields if f.startswith("memberPresent__")] == [
+            f"memberPresent__{m['id'].replace('-', '')}" for m in two.household_members
+        ]
+        assert [f for f in forms["one"]._fields if f.startswith("memberPresent__")] == [
+            f"memberPresent__{one.household_members[0]['id'].replace('-', '')}"
+        ]
+        load_definition(edited_definition())
+        db.session.commit()
+        new_visit = start(two.tenure, officer)
+        form = build_page_form(new_visit, find_page(new_visit, "present-for-check"), submitted=False)
+        assert "doorNumberSeen" in form._fields and "interpreterLanguage" not in form._fields
+        old = build_page_form(two, find_page(two, "present-for-check"), submitted=False)
+        assert "interpreterLanguage" in old._fields and "doorNumberSeen" not in old._fields
+
+
+def test_a_new_layout_versions_question_is_saved(officer_client, thc, tenure, officer):
+    post_page(officer_client, thc, "present-for-check", {"tenantPresent": "yes"}, action="later")
+    load_definition(edited_definition())
+    db.session.commit()
+    new_visit = start(tenure, officer)
+    data = {"tenantPresent": "yes", "doorNumberSeen": "14A"}
+    assert post_page(officer_client, new_visit, "present-for-check", data, action="later").status_code == 302
+    db.session.expire_all()
+    saved = {a.key: a.value for a in db.session.get(Process, new_visit.id).answers}
+    assert saved["doorNumberSeen"] == "14A"
