@@ -143,7 +143,7 @@ class SkeletonCache:
             self.entries.clear()
 
 
-skeletons = SkeletonCache()
+skeletons = SkeletonCache(2048)
 
 
 class DirectRender:
@@ -198,6 +198,9 @@ class TextArea(DirectRender, GovTextArea):
 class DateInput(DirectRender, GovDateInput):
     def fill_in(self, params: dict) -> tuple[dict, dict]:
         params, texts = super().fill_in(params)
+        # govukDateInput never reads params.value (the whole date as text): its day, month and
+        # year items carry the values. Leave the placeholder in, expect it nowhere.
+        texts.pop("v", None)
         items = params.get("items")
         if type(items) is list:
             params["items"] = []

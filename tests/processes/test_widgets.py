@@ -237,3 +237,26 @@ def test_a_new_layout_versions_question_is_saved(officer_client, thc, tenure, of
     db.session.expire_all()
     saved = {a.key: a.value for a in db.session.get(Process, new_visit.id).answers}
     assert saved["doorNumberSeen"] == "14A"
+
+
+@pytest.mark.parametrize(
+    "element, answers",
+    [
+        ({"type": "text", "key": "q", "label": "Q"}, [["Somali"], ["Polish"]]),
+        ({"type": "number", "key": "q", "label": "Q"}, [["12"], ["7.5"]]),
+        ({"type": "textarea", "key": "q", "label": "Q"}, [["One line"], ["Another"]]),
+        ({"type": "date", "key": "q", "label": "Q"}, [["27", "3", "2024"], ["1", "12", "1999"]]),
+    ],
+)
+def test_answered_fields_share_one_skeleton(app, element, answers):
+    """Different answers (and error texts) fill the same skeleton: one entry, each page its own."""
+    widgets.skeletons.clear()
+    form_class = type("F", (FlaskForm,), {"q": make_field(element)})
+    with app.test_request_context("/"):
+        for values in answers:
+            form = form_class(formdata=MultiDict([("q", v) for v in values]))
+            form["q"].errors = [f"Wrong: {values[0]}"]
+            html = str(form["q"](params={"label": {"text": "Q"}}))
+            assert all(f'value="{v}"' in html or f">{v}</textarea>" in html for v in values), html
+            assert f"Wrong: {values[0]}" in html
+    assert len(widgets.skeletons.entries) == 1
