@@ -8,6 +8,7 @@ import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
+import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
@@ -187,6 +188,14 @@ def stored_answers(process: Process) -> dict[tuple[str, str | None], Answer]:
 
 
 def answer_values(process: Process) -> dict[tuple[str, str | None], object]:
+    """{(key, contact_id): value} of the process's answers. Read as plain rows when its answers
+    are not loaded (a page GET needs the values, not an object per answer); from the loaded
+    answers otherwise, which may hold changes not yet flushed."""
+    if "answers" in sa.inspect(process).unloaded:
+        rows = db.session.execute(
+            db.select(Answer.key, Answer.contact_id, Answer.value).where(Answer.process_id == process.id)
+        )
+        return {(key, str(contact_id) if contact_id else None): value for key, contact_id, value in rows}
     return {slot: answer.value for slot, answer in stored_answers(process).items()}
 
 
