@@ -3,8 +3,8 @@
 govuk_frontend_wtf renders each field with `render_template("govuk_frontend_wtf/<x>.html")`, a
 two-line template that imports one GOV.UK Frontend macro and calls it with the field's params.
 Through `render_template` that runs every context processor, the template signals and the
-template lookup once per field (70 times on a large process page), and it merges params with
-deepmerge. These subclasses map the field to the same params and call the same GOV.UK macro
+template lookup once per field (22 fields, 68 controls, on the largest process page), and it
+merges params with deepmerge. These subclasses map the field to the same params and call the same GOV.UK macro
 directly (the imported macro module is cached by Jinja), so the HTML is the same, made faster.
 
 The macros are still the slowest part of a page, and a field's markup is mostly the same from one
@@ -14,7 +14,9 @@ the value and error text swapped for placeholders, keyed by everything else in t
 id, label, hint, options, which are checked, whether there is a value and an error). The next
 rendering with the same key fills the placeholders with the escaped texts, exactly as the macro
 would. Nothing is kept that the key does not fully determine, so there is nothing to invalidate:
-a new layout version has other labels or options, hence other keys. Typed texts are never kept.
+a new layout version has other labels or options, hence other keys. What is kept is layout text,
+household members' names and ids (labels and field names) and which options are checked; typed
+answers and error messages are never kept. The cache is per process and bounded (LRU).
 """
 
 import re
@@ -112,8 +114,14 @@ def freeze(value):
 
 
 def fillable(text) -> bool:
-    """A text the macro writes once, escaped and unchanged (no newline: some macros indent)."""
-    return type(text) is str and text != "" and "\n" not in text and "\r" not in text
+    """Whether `text` (a typed value or an error message) goes in a placeholder: the macro writes
+    it once, escaped and unchanged. A text with a line break is not cached at all (some macros
+    indent it), so no typed text ever ends up in a key."""
+    if type(text) is not str or text == "":
+        return False
+    if "\n" in text or "\r" in text:
+        raise NotCacheable("line break")
+    return True
 
 
 class SkeletonCache:
