@@ -22,7 +22,7 @@ answers and error messages are never kept. The cache is per process and bounded 
 import re
 import secrets
 import threading
-from collections import OrderedDict
+from collections import Counter, OrderedDict
 from weakref import WeakKeyDictionary
 
 from flask import current_app
@@ -113,6 +113,25 @@ def freeze(value):
     raise NotCacheable(kind)
 
 
+# Field names (a question key, and a member's id without dashes) that escaping leaves alone.
+_PLAIN_NAME = re.compile(r"[A-Za-z0-9_]+")
+
+
+def replace_name(value, name: str, new: str):
+    """`value` (params) with `name` replaced by `new` in every plain string that is the name or
+    an id made from it (the name, a dash, a suffix)."""
+    kind = type(value)
+    if kind is str:
+        if value == name or value.startswith(f"{name}-"):
+            return new + value[len(name) :]
+        return value
+    if kind is dict:
+        return {key: replace_name(item, name, new) for key, item in value.items()}
+    if kind is list:
+        return [replace_name(item, name, new) for item in value]
+    return value
+
+
 def fillable(text) -> bool:
     """Whether `text` (a typed value or an error message) goes in a placeholder: the macro writes
     it once, escaped and unchanged. A text with a line break is not cached at all (some macros
@@ -163,7 +182,10 @@ class DirectRender:
         return merge(a, b)
 
     def fill_in(self, params: dict) -> tuple[dict, dict]:
-        """(params with the per-request texts replaced by placeholders, {placeholder: text})."""
+        """(params with the per-request and per-member texts replaced by placeholders,
+        {placeholder: text}): the typed value, the error message, the field's name (it holds the
+        member's id, and ids are made from it) and the label or legend html (it holds the
+        member's name), so one skeleton serves every household."""
         texts = {}
         params = dict(params)
         if fillable(params.get("value")):
@@ -172,7 +194,35 @@ class DirectRender:
         if type(error) is dict and "html" not in error and fillable(error.get("text")):
             texts["e"] = error["text"]
             params["errorMessage"] = {**error, "text": placeholder("e")}
+        params = self.fill_in_items(params, texts)
+        name = params.get("name")
+        if type(name) is str and _PLAIN_NAME.fullmatch(name):
+            texts["n"] = name
+            params = replace_name(params, name, placeholder("n"))
+        for path in (("label",), ("fieldset", "legend")):
+            params = self.fill_in_html(params, path, texts)
         return params, texts
+
+    def fill_in_items(self, params: dict, texts: dict) -> dict:
+        """Typed texts in the items (date parts), before the name is replaced."""
+        return params
+
+    @staticmethod
+    def fill_in_html(params: dict, path: tuple[str, ...], texts: dict) -> dict:
+        """Replace the Markup at params[path]["html"] with the placeholder "l" (when the macro
+        writes it unchanged: no surrounding space to trim, no line to indent)."""
+        parents, node = [params], params
+        for step in path:
+            node = node.get(step) if type(node) is dict else None
+            parents.append(node)
+        html = node.get("html") if type(node) is dict else None
+        if type(html) is not Markup or "l" in texts or html != html.strip() or "\n" in html or "\r" in html:
+            return params
+        texts["l"] = html
+        replaced = {**node, "html": placeholder("l")}
+        for step, parent in zip(reversed(path), reversed(parents[:-1]), strict=True):
+            replaced = {**parent, step: replaced}
+        return replaced
 
     def render(self, params):
         macro = gov_macro(self.template)
@@ -185,7 +235,9 @@ class DirectRender:
         if entry is None or entry[0] is not macro:
             html = str(macro(skeleton_params))
             parts = _PLACEHOLDER.split(html)  # text, name, text, name, ..., text
-            if sorted(parts[1::2]) != sorted(texts):  # each placeholder written exactly once
+            written = Counter(parts[1::2])
+            # Every text written exactly once, as is (the name as often as ids are made from it).
+            if set(written) - set(texts) or any(written[k] != 1 for k in texts if k != "n"):
                 return macro(params)
             entry = (macro, parts)
             skeletons.put(key, entry)
@@ -209,6 +261,9 @@ class DateInput(DirectRender, GovDateInput):
         # govukDateInput never reads params.value (the whole date as text): its day, month and
         # year items carry the values. Leave the placeholder in, expect it nowhere.
         texts.pop("v", None)
+        return params, texts
+
+    def fill_in_items(self, params: dict, texts: dict) -> dict:
         items = params.get("items")
         if type(items) is list:
             params["items"] = []
@@ -217,7 +272,7 @@ class DateInput(DirectRender, GovDateInput):
                     texts[f"d{index}"] = item["value"]
                     item = {**item, "value": placeholder(f"d{index}")}
                 params["items"].append(item)
-        return params, texts
+        return params
 
 
 class ChoiceItems:
