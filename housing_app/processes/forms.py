@@ -239,9 +239,9 @@ def _block(element: dict, process: Process, page: Page, member: dict | None) -> 
     )
 
 
-# Form classes by (page id, household member ids): a page row never changes (a changed layout is
-# a new version with new pages), and a class's fields depend only on the page's questions and
-# whose they are. Instances, which hold the answers, are made per request.
+# Form classes by (page id, field names, which hold the members' ids): a page row never changes (a
+# changed layout is a new version with new pages), and a class's fields depend only on the page's
+# questions and whose they are. Instances, which hold the answers, are made per request.
 _form_classes: OrderedDict = OrderedDict()
 _form_classes_lock = threading.Lock()
 FORM_CLASSES_KEPT = 512
