@@ -143,7 +143,7 @@ def question_label_html(element: dict, member: dict | None) -> Markup:
     if not element.get("required"):
         html += " (optional)"
     if member:
-        html += Markup('<span class="govuk-visually-hidden"> for {}</span>').format(member["fullName"])
+        html += Markup('<span class="govuk-visually-hidden"> for ') + member["fullName"] + Markup("</span>")
     return html
 
 

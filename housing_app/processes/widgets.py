@@ -98,16 +98,19 @@ class NotCacheable(Exception):
     """Params holding something the cache key cannot represent exactly: render in full."""
 
 
-def freeze(value):
+def freeze(value, name: str | None = None, new: str = ""):
     """A hashable key for params, exact about types (True is not 1, Markup is not str) and order
-    (attributes are written in their dict order)."""
+    (attributes are written in their dict order); with `name` replaced by `new` as replace_name
+    does, in the same walk."""
     kind = type(value)
     if kind is str:
+        if name is not None and (value == name or value.startswith(f"{name}-")):
+            return new + value[len(name) :]
         return value
     if kind is dict:
-        return ("d", *((key, freeze(item)) for key, item in value.items()))
+        return ("d", *((key, freeze(item, name, new)) for key, item in value.items()))
     if kind is list or kind is tuple:
-        return (kind.__name__, *(freeze(item) for item in value))
+        return (kind.__name__, *(freeze(item, name, new) for item in value))
     if value is None or kind in (bool, int, float, Markup):
         return (kind.__name__, value)
     raise NotCacheable(kind)
@@ -197,8 +200,7 @@ class DirectRender:
         params = self.fill_in_items(params, texts)
         name = params.get("name")
         if type(name) is str and _PLAIN_NAME.fullmatch(name):
-            texts["n"] = name
-            params = replace_name(params, name, placeholder("n"))
+            texts["n"] = name  # replaced in the key, and in the params only if rendered
         for path in (("label",), ("fieldset", "legend")):
             params = self.fill_in_html(params, path, texts)
         return params, texts
@@ -228,11 +230,14 @@ class DirectRender:
         macro = gov_macro(self.template)
         try:
             skeleton_params, texts = self.fill_in(params)
-            key = (self.template, freeze(skeleton_params))
+            name = texts.get("n")
+            key = (self.template, freeze(skeleton_params, name, placeholder("n")))
         except NotCacheable:
             return macro(params)  # Markup: the macro escapes what it writes
         entry = skeletons.get(key)
         if entry is None or entry[0] is not macro:
+            if name is not None:
+                skeleton_params = replace_name(skeleton_params, name, placeholder("n"))
             html = str(macro(skeleton_params))
             parts = _PLACEHOLDER.split(html)  # text, name, text, name, ..., text
             written = Counter(parts[1::2])
