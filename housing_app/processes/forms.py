@@ -5,20 +5,14 @@ Validation is the layout's own (`layouts.check_answer`), so the officer pages, t
 section status all agree on what a valid answer is.
 """
 
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from flask import request
 from flask_wtf import FlaskForm
-from govuk_frontend_wtf.wtforms_widgets import (
-    GovCheckboxesInput,
-    GovDateInput,
-    GovFileInput,
-    GovRadioInput,
-    GovSelect,
-    GovTextArea,
-    GovTextInput,
-)
+from markupsafe import Markup, escape
 from wtforms import (
     DateField,
     HiddenField,
@@ -37,6 +31,15 @@ from housing_app.models import Page, Process
 from housing_app.processes import photos as photo_store
 from housing_app.processes.layouts import check_answer, is_empty, options_of, parse_number
 from housing_app.processes.service import Slot, answer_values, page_slots, photo_checker, slot_visible
+from housing_app.processes.widgets import (
+    CheckboxesInput,
+    DateInput,
+    FileInput,
+    RadioInput,
+    Select,
+    TextArea,
+    TextInput,
+)
 
 
 class GovDateField(DateField):
@@ -69,28 +72,28 @@ def make_field(element: dict):
     kind = element["type"]
     common = {"label": label, "description": hint, "validators": [Optional()]}
     if kind == "text":
-        return StringField(widget=GovTextInput(), **common)
+        return StringField(widget=TextInput(), **common)
     if kind == "textarea":
-        return TextAreaField(widget=GovTextArea(), **common)
+        return TextAreaField(widget=TextArea(), **common)
     if kind == "number":
-        return StringField(widget=GovTextInput(), **common)
+        return StringField(widget=TextInput(), **common)
     if kind == "date":
-        return GovDateField(widget=GovDateInput(), **common)
+        return GovDateField(widget=DateInput(), **common)
     if kind in ("yesno", "radios"):
-        return RadioField(choices=_choices(element), validate_choice=False, widget=GovRadioInput(), **common)
+        return RadioField(choices=_choices(element), validate_choice=False, widget=RadioInput(), **common)
     if kind == "checkboxes":
         return SelectMultipleField(
             choices=_choices(element),
             validate_choice=False,
-            widget=GovCheckboxesInput(),
+            widget=CheckboxesInput(),
             option_widget=CheckboxInput(),
             **common,
         )
     if kind == "select":
         choices = [SelectChoice("", "Select an option")] + _choices(element)
-        return SelectField(choices=choices, validate_choice=False, widget=GovSelect(), **common)
+        return SelectField(choices=choices, validate_choice=False, widget=Select(), **common)
     if kind == "photo":
-        return MultipleFileField(widget=GovFileInput(multiple=True), **common)
+        return MultipleFileField(widget=FileInput(multiple=True), **common)
     if kind == "signature":
         return HiddenField(**common)
     raise ValueError(f"no field for {kind}")
@@ -115,7 +118,12 @@ def initial_data(element: dict, value):
 
 @dataclass
 class Block:
-    """One thing on the page, in order: content, a question, or a member's repeated block."""
+    """One thing on the page, in order: content, a question, or a member's repeated block.
+
+    A question's `label_html` is its label as the page shows it, and `params` (None for photo and
+    signature questions, whose markup the template writes) the GOV.UK params its widget is called
+    with. Both are made here rather than in the template because Jinja made them slowly; blocks
+    are made for each request, and the widget consumes its params (it removes their items)."""
 
     kind: str  # "content" | "question" | "member"
     element: dict | None = None
@@ -125,6 +133,58 @@ class Block:
     condition_label: str | None = None
     member: dict | None = None
     items: list["Block"] = field(default_factory=list)
+    label_html: Markup | None = None
+    params: dict | None = None
+
+
+def question_label_html(element: dict, member: dict | None) -> Markup:
+    """The label (or legend): "(optional)" unless required, and whose it is for screen readers."""
+    html = escape(element["label"])
+    if not element.get("required"):
+        html += " (optional)"
+    if member:
+        html += Markup('<span class="govuk-visually-hidden"> for ') + member["fullName"] + Markup("</span>")
+    return html
+
+
+def question_params(element: dict, field_name: str, label_html: Markup) -> dict | None:
+    """The params the page passes to a question's GOV.UK widget (None: the template writes it)."""
+    kind = element["type"]
+    hint = {"text": element["hint"]} if element.get("hint") else None
+    label = {"html": label_html, "classes": "govuk-label--s"}
+    legend = {"legend": {"html": label_html, "classes": "govuk-fieldset__legend--s"}}
+    if kind in ("text", "number"):
+        number = kind == "number"
+        width = element.get("width")
+        width_class = f"govuk-input--width-{width}" if width else ""
+        return {
+            "label": label,
+            "hint": hint,
+            "classes": "govuk-input--width-10" if number else width_class,
+            "inputmode": "decimal" if number else None,
+            "spellcheck": False if number else None,
+            "suffix": {"text": element["suffix"]} if element.get("suffix") else None,
+            "autocomplete": "off",
+        }
+    if kind == "textarea":
+        return {"label": label, "hint": hint, "rows": element.get("rows") or 4}
+    if kind == "date":
+        return {"fieldset": legend, "hint": hint}
+    if kind in ("yesno", "radios", "checkboxes"):
+        items = [
+            {"hint": {"text": option["hint"]} if option.get("hint") else None}
+            for option in element.get("options") or []
+        ]
+        return {
+            "fieldset": legend,
+            "hint": hint,
+            "idPrefix": field_name,
+            "classes": "govuk-radios--inline" if kind == "yesno" else "",
+            "items": items,
+        }
+    if kind == "select":
+        return {"label": label, "hint": hint}
+    return None
 
 
 def build_blocks(process: Process, page: Page) -> list[Block]:
@@ -166,6 +226,7 @@ def _block(element: dict, process: Process, page: Page, member: dict | None) -> 
             kind="content", element=element, condition_field=condition_field, condition_label=condition_label
         )
     slot = Slot(element, member)
+    label_html = question_label_html(element, member)
     return Block(
         kind="question",
         element=element,
@@ -173,24 +234,50 @@ def _block(element: dict, process: Process, page: Page, member: dict | None) -> 
         field_name=slot.field_name,
         condition_field=condition_field,
         condition_label=condition_label,
+        label_html=label_html,
+        params=question_params(element, slot.field_name, label_html),
     )
 
 
-def build_page_form(process: Process, page: Page, submitted: bool):
-    """A form class made for this page and process (its household), instantiated from the
-    request when `submitted`, else filled from the stored answers."""
-    slots = list(page_slots(process, page))
+# Form classes by (page id, field names, which hold the members' ids): a page row never changes (a
+# changed layout is a new version with new pages), and a class's fields depend only on the page's
+# questions and whose they are. Instances, which hold the answers, are made per request.
+_form_classes: OrderedDict = OrderedDict()
+_form_classes_lock = threading.Lock()
+FORM_CLASSES_KEPT = 512
+
+
+def page_form_class(page: Page, slots: list[Slot]) -> type:
+    """The FlaskForm subclass with one field per slot of `page`."""
+    key = (page.id, tuple(slot.field_name for slot in slots))
+    with _form_classes_lock:
+        form_class = _form_classes.get(key)
+        if form_class is not None:
+            _form_classes.move_to_end(key)
+            return form_class
     attributes = {slot.field_name: make_field(slot.element) for slot in slots}
-    page_form_class = type("PageForm", (FlaskForm,), attributes)
+    form_class = type("PageForm", (FlaskForm,), attributes)
+    with _form_classes_lock:
+        _form_classes[key] = form_class
+        while len(_form_classes) > FORM_CLASSES_KEPT:
+            _form_classes.popitem(last=False)
+    return form_class
+
+
+def build_page_form(process: Process, page: Page, submitted: bool):
+    """A form of this page's class for the process's household, instantiated from the request
+    when `submitted`, else filled from the stored answers."""
+    slots = list(page_slots(process, page))
+    form_class = page_form_class(page, slots)
     values = answer_values(process)
     if submitted:
-        form = page_form_class()
+        form = form_class()
     else:
         data = {
             slot.field_name: initial_data(slot.element, values.get((slot.key, slot.contact_id)))
             for slot in slots
         }
-        form = page_form_class(formdata=None, data=data)
+        form = form_class(formdata=None, data=data)
     form.slots = slots
     form.blocks = build_blocks(process, page)
     form.stored_values = values

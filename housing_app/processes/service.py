@@ -8,7 +8,9 @@ import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
+import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import joinedload
 
 from housing_app.extensions import db
 from housing_app.models import (
@@ -186,6 +188,14 @@ def stored_answers(process: Process) -> dict[tuple[str, str | None], Answer]:
 
 
 def answer_values(process: Process) -> dict[tuple[str, str | None], object]:
+    """{(key, contact_id): value} of the process's answers. Read as plain rows when its answers
+    are not loaded (a page GET needs the values, not an object per answer); from the loaded
+    answers otherwise, which may hold changes not yet flushed."""
+    if "answers" in sa.inspect(process).unloaded:
+        rows = db.session.execute(
+            db.select(Answer.key, Answer.contact_id, Answer.value).where(Answer.process_id == process.id)
+        )
+        return {(key, str(contact_id) if contact_id else None): value for key, contact_id, value in rows}
     return {slot: answer.value for slot, answer in stored_answers(process).items()}
 
 
@@ -198,7 +208,14 @@ def photo_checker(process: Process) -> Callable[[str], bool]:
 
 
 def find_page(process: Process, page_key: str) -> Page | None:
-    return next((p for p in process.layout_version.pages if p.key == page_key), None)
+    """The page of the process's layout version with this key (one query: not every page of
+    the version, nor its whole definition)."""
+    query = (
+        db.select(Page)
+        .where(Page.layout_version_id == process.layout_version_id, Page.key == page_key)
+        .options(joinedload(Page.section))  # its title heads the page
+    )
+    return db.session.scalar(query)
 
 
 def save_page_answers(process: Process, page: Page, values: dict[tuple[str, str | None], object]) -> bool:

@@ -7,6 +7,7 @@ from flask import abort, current_app, flash, redirect, render_template, request,
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import GovRadioInput, GovTextInput
+from sqlalchemy.orm import joinedload
 from wtforms import RadioField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired
@@ -69,7 +70,7 @@ def inject_process_helpers():
 
 def load_process(process_id: uuid.UUID) -> Process:
     """The process, if the signed-in officer may see it; 404 otherwise (no hint it exists)."""
-    process = db.session.get(Process, process_id)
+    process = db.session.get(Process, process_id, options=[joinedload(Process.process_type)])
     if process is None or not can_access(current_user, process):
         abort(404)
     return process
