@@ -35,8 +35,12 @@ PROJECT_ROOT = BENCH_DIR.parent
 DATA_DIR = Path(os.environ.get("BENCH_DATA_DIR", BENCH_DIR / "data"))
 RESULTS_DIR = BENCH_DIR / "results"
 
-WORKERS = 2
-THREADS = 2
+# Two workers per CPU, one thread each (gunicorn's advice for Python that is CPU-bound between
+# queries): threads in one worker convoy on the GIL whenever a request waits on the database (a
+# thread that gave up the GIL for a query gets it back only when the other blocks or after the
+# 5 ms switch interval). The floor runs in the same configuration. BENCH_WORKERS/BENCH_THREADS.
+WORKERS = int(os.environ.get("BENCH_WORKERS", "4"))
+THREADS = int(os.environ.get("BENCH_THREADS", "1"))
 TIMINGS = {
     # warm-up and measured seconds per phase, requests for one-shot scenarios, concurrency
     "small": {"warmup": 0.2, "duration": 0.6, "once": 40, "concurrency": 4},
