@@ -670,44 +670,16 @@ def add_tenure_documents(tenures: list[dict], members: list[dict]) -> None:
     keeps it on every write), from the generated rows."""
     from types import SimpleNamespace
 
-    from housing_app.services.tenure_documents import document_for
+    from housing_app.services.tenure_documents import DOCUMENT_FIELDS, document_for
 
     households: dict = {tenure["id"]: [] for tenure in tenures}
     for member in members:
         households[member["tenure_id"]].append(SimpleNamespace(**member))
     for tenure in tenures:
-        fields = {column: tenure.get(column) for column in TENURE_DOCUMENT_FIELDS}  # isActive: not stored
+        fields = {column: tenure.get(column) for column in DOCUMENT_FIELDS}  # isActive: not stored
         tenure["api_document"] = document_for(
             SimpleNamespace(**fields, is_active=None, household_members=households[tenure["id"]])
         )
-
-
-TENURE_DOCUMENT_FIELDS = (
-    "id",
-    "payment_reference",
-    "asset_id",
-    "asset_type",
-    "asset_full_address",
-    "asset_uprn",
-    "asset_postcode",
-    "charges",
-    "start_of_tenure_date",
-    "end_of_tenure_date",
-    "succession_date",
-    "eviction_date",
-    "potential_end_date",
-    "tenure_type_code",
-    "tenure_type_description",
-    "is_tenanted",
-    "is_terminated",
-    "reason_for_termination",
-    "notices",
-    "legacy_references",
-    "is_mutual_exchange",
-    "inform_housing_benefits_for_changes",
-    "is_sublet",
-    "sublet_end_date",
-)
 
 
 def load(loader, counts: dict, seed: int, log=print) -> dict:

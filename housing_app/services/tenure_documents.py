@@ -52,37 +52,35 @@ def keep_documents_in_step(session, _flush_context, _instances) -> None:
 
 _TENURES = Tenure.__table__
 _MEMBERS = HouseholdMember.__table__
-# What tenure_to_json reads (named, so that the migration filling documents keeps working when
-# later migrations add columns).
-_DOCUMENT_COLUMNS = [
-    _TENURES.c[name]
-    for name in (
-        "id",
-        "payment_reference",
-        "asset_id",
-        "asset_type",
-        "asset_full_address",
-        "asset_uprn",
-        "asset_postcode",
-        "charges",
-        "start_of_tenure_date",
-        "end_of_tenure_date",
-        "succession_date",
-        "eviction_date",
-        "potential_end_date",
-        "tenure_type_code",
-        "tenure_type_description",
-        "is_tenanted",
-        "is_terminated",
-        "reason_for_termination",
-        "notices",
-        "legacy_references",
-        "is_mutual_exchange",
-        "inform_housing_benefits_for_changes",
-        "is_sublet",
-        "sublet_end_date",
-    )
-]
+# The tenure columns tenure_to_json reads: named, so that the migration filling documents keeps
+# working when later migrations add columns (the bench data generator reads them too).
+DOCUMENT_FIELDS = (
+    "id",
+    "payment_reference",
+    "asset_id",
+    "asset_type",
+    "asset_full_address",
+    "asset_uprn",
+    "asset_postcode",
+    "charges",
+    "start_of_tenure_date",
+    "end_of_tenure_date",
+    "succession_date",
+    "eviction_date",
+    "potential_end_date",
+    "tenure_type_code",
+    "tenure_type_description",
+    "is_tenanted",
+    "is_terminated",
+    "reason_for_termination",
+    "notices",
+    "legacy_references",
+    "is_mutual_exchange",
+    "inform_housing_benefits_for_changes",
+    "is_sublet",
+    "sublet_end_date",
+)
+_DOCUMENT_COLUMNS = [_TENURES.c[name] for name in DOCUMENT_FIELDS]
 _MEMBER_COLUMNS = [
     _MEMBERS.c[name]
     for name in (
