@@ -66,10 +66,12 @@ def _init_templates(app: Flask) -> None:
 
 def _init_extensions(app: Flask) -> None:
     from housing_app import models
+    from housing_app.database import init_database
     from housing_app.extensions import csrf, db, login_manager, mail, migrate
     from housing_app.services import tenure_documents  # noqa: F401 - keeps documents in step
 
     db.init_app(app)
+    init_database(app)
     migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True)
     csrf.init_app(app)
     mail.init_app(app)

@@ -44,7 +44,9 @@ class Config:
     """Defaults. Values read from the environment are applied by environment_settings()."""
 
     ENVIRONMENT = "development"
-    SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {}
+    # A pooled connection idle this long is pinged before use (housing_app/database.py).
+    DATABASE_PING_AFTER_IDLE_SECONDS = 30.0
 
     # Session cookies: HttpOnly always; Secure in production (set SESSION_COOKIE_SECURE).
     SESSION_COOKIE_HTTPONLY = True
@@ -186,11 +188,6 @@ def load_config(config=None) -> dict:
             settings.setdefault(key, value)
         settings.update(SQLALCHEMY_DATABASE_URI="sqlite://", MAIL_SERVER=None, REDIS_URL=None)
     settings["REMEMBER_COOKIE_SECURE"] = settings["SESSION_COOKIE_SECURE"]
-    if settings["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
-        # A database file cannot drop the connection: pinging it would only add a query to every request.
-        settings["SQLALCHEMY_ENGINE_OPTIONS"] = {
-            k: v for k, v in settings["SQLALCHEMY_ENGINE_OPTIONS"].items() if k != "pool_pre_ping"
-        }
     settings.update(overrides)
     if not settings.get("SECRET_KEY"):
         if settings["ENVIRONMENT"] == "production":

@@ -25,7 +25,7 @@ DATABASES = ["sqlite"] + (["postgresql"] if os.environ.get("TEST_DATABASE_URL") 
 
 
 def postgres_schema_engine_options(schema: str) -> dict:
-    return {"pool_pre_ping": True, "connect_args": {"options": f"-csearch_path={schema}"}}
+    return {"connect_args": {"options": f"-csearch_path={schema}"}}
 
 
 @pytest.fixture(scope="session")

@@ -47,11 +47,3 @@ def test_environment_variables_configure_the_app(monkeypatch):
 def test_tests_never_use_a_developers_database(monkeypatch):
     monkeypatch.setenv("DATABASE_URL", "postgresql://someone@example/production")
     assert load_config("test")["SQLALCHEMY_DATABASE_URI"] == "sqlite://"
-
-
-def test_sqlite_is_not_pinged_but_a_database_server_is(monkeypatch):
-    monkeypatch.setenv("SECRET_KEY", "x" * 64)
-    monkeypatch.setenv("DATABASE_URL", "sqlite:////tmp/elsewhere.sqlite")
-    assert "pool_pre_ping" not in load_config("production")["SQLALCHEMY_ENGINE_OPTIONS"]
-    monkeypatch.setenv("DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/test")
-    assert load_config("production")["SQLALCHEMY_ENGINE_OPTIONS"]["pool_pre_ping"] is True

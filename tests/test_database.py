@@ -1,0 +1,88 @@
+"""Database connections (housing_app/database.py): idle connections are checked before use and
+API reads run without a transaction, on a real PostgreSQL server."""
+
+import pytest
+import sqlalchemy as sa
+from flask import request
+
+from housing_app.database import ping_after_idle
+from housing_app.extensions import db
+from tests.api.tenure_support import make_token, tenure_payload
+
+
+def backend_pid(engine) -> int:
+    with engine.connect() as connection:
+        return connection.execute(sa.text("SELECT pg_backend_pid()")).scalar_one()
+
+
+def terminate(url: str, pid: int) -> None:
+    other = sa.create_engine(url, poolclass=sa.pool.NullPool)
+    with other.connect() as connection:
+        assert connection.execute(sa.text("SELECT pg_terminate_backend(:pid)"), {"pid": pid}).scalar_one()
+    other.dispose()
+
+
+def test_a_connection_dropped_while_idle_is_replaced_before_use(postgres_url):
+    engine = sa.create_engine(postgres_url, pool_size=1, max_overflow=0)
+    ping_after_idle(engine, idle_seconds=0)
+    first = backend_pid(engine)
+    terminate(postgres_url, first)
+
+    second = backend_pid(engine)  # would raise OperationalError if the dead one were handed out
+
+    assert second != first
+    engine.dispose()
+
+
+def test_a_connection_used_a_moment_ago_is_not_pinged(postgres_url):
+    engine = sa.create_engine(postgres_url, pool_size=1, max_overflow=0)
+    ping_after_idle(engine, idle_seconds=3600)
+    statements = []
+    sa.event.listen(engine, "before_cursor_execute", lambda *args: statements.append(args[2]))
+    backend_pid(engine)
+    backend_pid(engine)
+    assert statements == ["SELECT pg_backend_pid()"] * 2
+    # Which is why the threshold exists: a dead connection inside it fails its next query.
+    terminate(postgres_url, backend_pid(engine))
+    with pytest.raises(sa.exc.OperationalError):
+        backend_pid(engine)
+    engine.dispose()
+
+
+@pytest.fixture
+def autocommit_seen(app):
+    """Whether the DBAPI connection was in autocommit for each statement of the next requests."""
+    seen = []
+
+    def record(connection, _cursor, statement, *_args):
+        if request:  # only statements run by a request, not by the test itself
+            seen.append((request.method, connection.connection.dbapi_connection.autocommit))
+
+    sa.event.listen(db.engine, "before_cursor_execute", record)
+    yield seen
+    sa.event.remove(db.engine, "before_cursor_execute", record)
+
+
+def test_api_reads_run_without_a_transaction_and_writes_in_one(app, client, autocommit_seen):
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("SQLite reads start no transaction anyway; the setting is for database servers")
+    writer = make_token("tenures:read", "tenures:write")
+    created = client.post("/api/v1/tenures", json=tenure_payload(), headers=writer)
+    assert created.status_code == 201
+    db.session.remove()  # as between two real requests
+
+    read = client.get(f"/api/v1/tenures/{created.json['id']}", headers=writer)
+    searched = client.get("/api/v1/tenures?lastName=bloggs", headers=writer)
+    db.session.remove()
+    patched = client.patch(
+        f"/api/v1/tenures/{created.json['id']}",
+        json={"isSublet": True},
+        headers={**writer, "If-Match": read.headers["ETag"]},
+    )
+
+    assert (read.status_code, searched.status_code, patched.status_code) == (200, 200, 200)
+    assert searched.json["results"][0]["id"] == created.json["id"]
+    reads = [autocommit for method, autocommit in autocommit_seen if method == "GET"]
+    writes = [autocommit for method, autocommit in autocommit_seen if method in ("POST", "PATCH")]
+    assert reads and all(reads)
+    assert writes and not any(writes)
