@@ -13,6 +13,7 @@ import pytest
 
 from bench import datagen
 from bench.load import percentile
+from housing_app.models.tenures import link_name_keys
 from tests.conftest import drop_postgres_schema
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -101,6 +102,10 @@ def test_the_data_set_is_the_same_for_the_same_seed_and_differs_for_another():
     assert {(k["tenure_id"], k["name_key"]) for k in name_keys} >= {
         (m["tenure_id"], m["search_last_name"]) for m in first_members(7)
     }
+    # Linked as the product links them (HouseholdMemberNameKey.previous_key).
+    relinked = link_name_keys([{**k, "previous_key": "?"} for k in name_keys])
+    assert [k["previous_key"] for k in relinked] == [k["previous_key"] for k in name_keys]
+    assert any(k["previous_key"] for k in name_keys)
 
 
 def first_members(seed):

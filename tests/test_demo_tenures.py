@@ -6,6 +6,7 @@ from housing_app.api.tenure_schemas import POSTCODE
 from housing_app.demo.tenures import demo_tenure_rows, load_demo_tenures
 from housing_app.extensions import db
 from housing_app.models import Activity, HouseholdMember, Tenure
+from housing_app.models.tenures import HouseholdMemberNameKey
 from housing_app.services.tenures import search_tenures, tenure_to_json
 
 
@@ -85,3 +86,14 @@ def test_demo_tenures_come_with_their_stored_api_documents():
     expected = tenure_to_json(tenure)
     del expected["isActive"]
     assert json.loads(tenure.api_document) == expected
+
+
+def test_demo_name_keys_are_linked_as_the_orm_would_link_them(db):
+    from tests.api.test_tenures_search import stored_links_are_current
+
+    load_demo_tenures(5, count=200)
+    assert stored_links_are_current(db)
+    linked = db.session.scalar(
+        db.select(db.func.count()).where(HouseholdMemberNameKey.previous_key.is_not(None))
+    )
+    assert linked > 100  # families share a last name: most tenures have keys after their first

@@ -158,3 +158,92 @@ def test_tenure_documents_migration_fills_the_document_of_existing_tenures(fresh
             assert connection.execute(sa.text("SELECT count(*) FROM tenures")).scalar_one() == 1
             columns = {c["name"] for c in sa.inspect(connection).get_columns("tenures")}
         assert "api_document" not in columns
+
+
+def test_name_search_order_migration_links_the_keys_of_existing_members(fresh_app):
+    """0008 links each tenure's name keys (previous_key) and gives tenures without a postcode
+    or address "" in the key rows; its downgrade puts the columns back as they were."""
+    from housing_app.services.tenures import search_tenures
+
+    tenure_id = uuid.uuid4()
+    people = {uuid.uuid4(): "Mo Ali", uuid.uuid4(): "Mona Ali"}
+    now = datetime(2026, 1, 1, tzinfo=UTC)
+    with fresh_app.app_context():
+        upgrade(revision="0007_tenure_documents")
+        sqlite = db.engine.dialect.name == "sqlite"
+
+        def uid(value):
+            return value.hex if sqlite else value
+
+        with db.engine.begin() as connection:
+            connection.execute(
+                sa.text(
+                    "INSERT INTO tenures (id, is_terminated, version, created_at, updated_at, "
+                    "asset_full_address) "
+                    "VALUES (:id, :no, 1, :now, :now, 'A boat on the Lea')"
+                ),
+                {"id": uid(tenure_id), "no": False, "now": now},
+            )
+            for person_id, full_name in people.items():
+                connection.execute(
+                    sa.text(
+                        "INSERT INTO household_members (tenure_id, id, type, full_name, is_responsible) "
+                        "VALUES (:tenure, :id, 'person', :name, :no)"
+                    ),
+                    {"tenure": uid(tenure_id), "id": uid(person_id), "name": full_name, "no": False},
+                )
+                first, last = full_name.lower().split()
+                for kind, key in (("first", first), ("last", last)):
+                    connection.execute(
+                        sa.text(
+                            "INSERT INTO household_member_name_keys (tenure_id, person_id, kind, name_key, "
+                            "postcode_normalised, asset_full_address) "
+                            "VALUES (:tenure, :id, :kind, :key, NULL, 'A boat on the Lea')"
+                        ),
+                        {"tenure": uid(tenure_id), "id": uid(person_id), "kind": kind, "key": key},
+                    )
+        upgrade()
+        query = (
+            "SELECT kind, name_key, previous_key, postcode_normalised FROM household_member_name_keys "
+            "ORDER BY kind, name_key, previous_key"
+        )
+        with db.engine.connect() as connection:
+            keys = [tuple(row) for row in connection.execute(sa.text(query))]
+        assert sorted(keys, key=str) == sorted(
+            [
+                ("first", "mo", None, ""),
+                ("first", "mona", "mo", ""),
+                ("last", "ali", None, ""),
+                ("last", "ali", "ali", ""),  # the tenure's second Ali: not the first of its kind
+            ],
+            key=str,
+        )
+        with db.engine.connect() as connection:
+            counts = dict(
+                ((kind, prefix), tenures)
+                for kind, prefix, tenures in connection.execute(
+                    sa.text("SELECT kind, prefix, tenures FROM name_prefix_counts")
+                )
+            )
+        assert counts == {
+            ("first", "m"): 1,
+            ("first", "mo"): 1,
+            ("first", "mon"): 1,
+            ("first", "mona"): 1,
+            ("last", "a"): 1,
+            ("last", "al"): 1,
+            ("last", "ali"): 1,
+        }
+        for criteria in ({"first_name": "mo"}, {"last_name": "ali"}):
+            page = search_tenures(**criteria)
+            assert (page.count, [t.id for t in page.tenures]) == (1, [tenure_id]), criteria
+        db.session.remove()
+
+        downgrade(revision="0007_tenure_documents")
+        with db.engine.connect() as connection:
+            columns = {c["name"] for c in sa.inspect(connection).get_columns("household_member_name_keys")}
+            postcodes = connection.execute(
+                sa.text("SELECT DISTINCT postcode_normalised FROM household_member_name_keys")
+            ).all()
+        assert "previous_key" not in columns
+        assert postcodes == [(None,)]

@@ -305,7 +305,9 @@ def search_tenures(first_name=None, last_name=None, postcode=None, offset=0, lim
     All given criteria must match (names are case-insensitive prefixes of the same member's
     first and last names; the postcode may include its space or not, or be just its start).
     With no criteria, every tenure. Paged by `offset` and `limit` (at most 100), in a stable
-    order: postcode, address, id.
+    order: a search by one name (first or last, with or without a postcode) by the matching
+    name, then postcode, address and id (a tenure with no postcode or address first among
+    its name); any other search by postcode, address and id.
     """
     page = service.search_tenures(
         first_name=first_name,

@@ -11,7 +11,14 @@ from datetime import UTC, date, datetime, timedelta
 
 from housing_app.extensions import db
 from housing_app.models import Activity, HouseholdMember, Tenure
-from housing_app.models.tenures import TENURE_TYPES, HouseholdMemberNameKey, name_key_rows, normalise_postcode
+from housing_app.models.tenures import (
+    TENURE_TYPES,
+    HouseholdMemberNameKey,
+    count_name_prefixes,
+    link_name_keys,
+    name_key_rows,
+    normalise_postcode,
+)
 from housing_app.services.tenure_documents import fill_missing_documents
 
 DEFAULT_COUNT = 3000
@@ -271,12 +278,17 @@ def load_demo_tenures(seed: int, count: int = DEFAULT_COUNT) -> int:
     sort_columns = {t["id"]: (t["postcode_normalised"], t["asset_full_address"]) for t in tenures}
     db.session.execute(
         db.insert(HouseholdMemberNameKey),
-        [
-            row
-            for m in members
-            for row in name_key_rows(m["tenure_id"], m["id"], m["full_name"], *sort_columns[m["tenure_id"]])
-        ],
+        link_name_keys(
+            [
+                row
+                for m in members
+                for row in name_key_rows(
+                    m["tenure_id"], m["id"], m["full_name"], *sort_columns[m["tenure_id"]]
+                )
+            ]
+        ),
     )
+    count_name_prefixes(db.session.connection())  # the search totals, recounted from every key
     # And the stored API documents (services.tenure_documents) that the ORM would have written.
     fill_missing_documents(db.session.connection())
     # Loading is a change like any other: each tenure's history starts with it.

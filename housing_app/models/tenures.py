@@ -5,10 +5,27 @@ Charges, notices and legacy references are small nested documents kept as JSON.
 """
 
 import uuid
+from collections import Counter
 from datetime import date
 
-from sqlalchemy import JSON, ForeignKey, ForeignKeyConstraint, Index, String, Text, and_, event, inspect
-from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
+from sqlalchemy import (
+    JSON,
+    ForeignKey,
+    ForeignKeyConstraint,
+    Index,
+    Integer,
+    String,
+    Text,
+    and_,
+    bindparam,
+    event,
+    func,
+    inspect,
+    literal_column,
+    or_,
+    select,
+)
+from sqlalchemy.orm import Mapped, Session, mapped_column, object_session, relationship, validates
 
 from housing_app.extensions import db
 from housing_app.models.base import Timestamps, UUIDPrimaryKey
@@ -192,12 +209,25 @@ def first_name_key_for(full_name: str | None) -> str | None:
     return words[0][:200] if words else None
 
 
+# Name keys compare in code point order on PostgreSQL too (as on SQLite), whatever the
+# database's collation: the keys starting with a prefix are then one contiguous range, which
+# previous_key relies on, and one index serves both LIKE 'prefix%' and the order of a page.
+NAME_KEY = String(200).with_variant(String(200, collation="C"), "postgresql")
+
+
 class HouseholdMemberNameKey(db.Model):
     """The tenure search index: one row per household member and name they can be found by
     (kind "first": their first name; kind "last": each of name_keys_for), carrying the
     tenure's sort columns. A name search is then one index range whose entries hold everything
-    needed to count the matches and order them (postcode, address, id) without reading the
-    tenures. Kept in step with household members and tenures by the mapper events below."""
+    needed to count the matches and order them (name, postcode, address, id) without reading
+    the tenures. Kept in step with household members and tenures by the mapper events below.
+
+    previous_key makes a tenure appear once in a search for a prefix, however many of its
+    members match, without grouping every match: a tenure's keys of one kind, in (name_key,
+    person_id) order, each hold the key before them (NULL for the first). The keys matching a
+    prefix are consecutive in that order, so exactly one of them (the first) has a previous
+    key that does not match: a search keeps the entries whose previous_key does not start with
+    the prefix, and reads its page straight from the index, in index order."""
 
     __tablename__ = "household_member_name_keys"
     __table_args__ = (
@@ -213,28 +243,54 @@ class HouseholdMemberNameKey(db.Model):
             "postcode_normalised",
             "asset_full_address",
             "tenure_id",
-            postgresql_ops={"name_key": "varchar_pattern_ops"},
+            "previous_key",
         ),
     )
 
     tenure_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
     person_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
     kind: Mapped[str] = mapped_column(String(5), primary_key=True)
-    name_key: Mapped[str] = mapped_column(String(200), primary_key=True)
-    # Copies of the tenure's, for ordering (see Tenure's after_update event).
+    name_key: Mapped[str] = mapped_column(NAME_KEY, primary_key=True)
+    # Copies of the tenure's, for ordering (see Tenure's after_update event); "" when the
+    # tenure has none, so that every database's plain index order puts those first.
     postcode_normalised: Mapped[str | None] = mapped_column(String(10))
     asset_full_address: Mapped[str | None] = mapped_column(String(500))
+    previous_key: Mapped[str | None] = mapped_column(NAME_KEY)
+
+
+# Searches for a prefix up to this long are counted from name_prefix_counts; a longer one
+# matches few enough keys to count them.
+COUNTED_PREFIX_LENGTH = 12
+
+
+class NamePrefixCount(db.Model):
+    """How many tenures a search for one name finds, for each prefix (up to
+    COUNTED_PREFIX_LENGTH characters) of any name key: the API's exact total for a common
+    name is then one row, not a count of tens of thousands of index entries. Kept by the same
+    events as the name keys, written when the transaction commits (see _write_prefix_counts)."""
+
+    __tablename__ = "name_prefix_counts"
+
+    kind: Mapped[str] = mapped_column(String(5), primary_key=True)
+    prefix: Mapped[str] = mapped_column(NAME_KEY, primary_key=True)
+    tenures: Mapped[int] = mapped_column(Integer, nullable=False)
+
+
+def name_prefixes(keys) -> set[str]:
+    """Every prefix, up to COUNTED_PREFIX_LENGTH characters, of any of `keys`."""
+    return {key[:length] for key in keys for length in range(1, min(len(key), COUNTED_PREFIX_LENGTH) + 1)}
 
 
 def name_key_rows(
     tenure_id, person_id, full_name, postcode_normalised=None, asset_full_address=None
 ) -> list[dict]:
-    """The household_member_name_keys rows of one person (for bulk loads too)."""
+    """The household_member_name_keys rows of one person (for bulk loads too), without their
+    previous_key: link_name_keys sets it once all of the tenure's rows are made."""
     common = {
         "tenure_id": tenure_id,
         "person_id": person_id,
-        "postcode_normalised": postcode_normalised,
-        "asset_full_address": asset_full_address,
+        "postcode_normalised": postcode_normalised or "",
+        "asset_full_address": asset_full_address or "",
     }
     first = first_name_key_for(full_name)
     rows = [{**common, "kind": "first", "name_key": first}] if first else []
@@ -242,8 +298,83 @@ def name_key_rows(
     return rows
 
 
+def link_name_keys(rows: list[dict]) -> list[dict]:
+    """Set each row's previous_key (see HouseholdMemberNameKey) from the other rows of its
+    tenure and kind; `rows` must hold every row of the tenures they belong to."""
+    for group in _rows_by_tenure_and_kind(rows).values():
+        previous = None
+        for row in sorted(group, key=lambda row: (row["name_key"], str(row["person_id"]))):
+            row["previous_key"] = previous
+            previous = row["name_key"]
+    return rows
+
+
+def _rows_by_tenure_and_kind(rows):
+    groups: dict = {}
+    for row in rows:
+        groups.setdefault((row["tenure_id"], row["kind"]), []).append(row)
+    return groups
+
+
 _NAME_KEYS = HouseholdMemberNameKey.__table__
 _TENURES = Tenure.__table__
+_KEYS_OF_TENURE = select(
+    _NAME_KEYS.c.tenure_id,
+    _NAME_KEYS.c.person_id,
+    _NAME_KEYS.c.kind,
+    _NAME_KEYS.c.name_key,
+    _NAME_KEYS.c.previous_key,
+).where(_NAME_KEYS.c.tenure_id == bindparam("tenure_id"))
+_SET_PREVIOUS_KEY = (
+    _NAME_KEYS.update()
+    .where(
+        _NAME_KEYS.c.tenure_id == bindparam("t"),
+        _NAME_KEYS.c.person_id == bindparam("p"),
+        _NAME_KEYS.c.kind == bindparam("k"),
+        _NAME_KEYS.c.name_key == bindparam("n"),
+    )
+    .values(previous_key=bindparam("previous"))
+)
+
+
+def _stored_keys(connection, tenure_id) -> list[dict]:
+    return [row._asdict() for row in connection.execute(_KEYS_OF_TENURE, {"tenure_id": tenure_id})]
+
+
+def _relink(connection, stored: list[dict]) -> None:
+    """Bring the previous_key of a tenure's rows (all of them, as stored) up to date."""
+    was = {(row["person_id"], row["kind"], row["name_key"]): row["previous_key"] for row in stored}
+    changed = [
+        {
+            "t": row["tenure_id"],
+            "p": row["person_id"],
+            "k": row["kind"],
+            "n": row["name_key"],
+            "previous": row["previous_key"],
+        }
+        for row in link_name_keys([dict(row) for row in stored])
+        if was[(row["person_id"], row["kind"], row["name_key"])] != row["previous_key"]
+    ]
+    if changed:
+        connection.execute(_SET_PREVIOUS_KEY, changed)
+
+
+def _change_name_keys(connection, member: HouseholdMember, change) -> None:
+    """Run `change` (which rewrites the member's name keys), then relink the tenure's keys and
+    note how its prefix counts move, to be written at commit."""
+    before = _stored_keys(connection, member.tenure_id)
+    change()
+    after = _stored_keys(connection, member.tenure_id)
+    _relink(connection, after)
+    session = object_session(member)
+    if session is None:
+        return
+    pending = session.info.setdefault(PENDING_PREFIX_COUNTS, Counter())
+    for kind in ("first", "last"):
+        old = name_prefixes(row["name_key"] for row in before if row["kind"] == kind)
+        new = name_prefixes(row["name_key"] for row in after if row["kind"] == kind)
+        pending.update({(kind, prefix): 1 for prefix in new - old})
+        pending.subtract({(kind, prefix): 1 for prefix in old - new})
 
 
 def _delete_name_keys(connection, member: HouseholdMember) -> None:
@@ -254,8 +385,7 @@ def _delete_name_keys(connection, member: HouseholdMember) -> None:
     )
 
 
-@event.listens_for(HouseholdMember, "after_insert")
-def _name_keys_on_insert(_mapper, connection, member: HouseholdMember) -> None:
+def _insert_name_keys(connection, member: HouseholdMember) -> None:
     # The tenure is written before its members in a flush, so its row is current here.
     tenure = connection.execute(
         _TENURES.select()
@@ -264,20 +394,89 @@ def _name_keys_on_insert(_mapper, connection, member: HouseholdMember) -> None:
     ).first()
     rows = name_key_rows(member.tenure_id, member.id, member.full_name, *(tenure or (None, None)))
     if rows:
-        connection.execute(_NAME_KEYS.insert(), rows)
+        connection.execute(_NAME_KEYS.insert(), [{**row, "previous_key": None} for row in rows])
+
+
+@event.listens_for(HouseholdMember, "after_insert")
+def _name_keys_on_insert(_mapper, connection, member: HouseholdMember) -> None:
+    _change_name_keys(connection, member, lambda: _insert_name_keys(connection, member))
 
 
 @event.listens_for(HouseholdMember, "after_update")
 def _name_keys_on_update(_mapper, connection, member: HouseholdMember) -> None:
     if not inspect(member).attrs.full_name.history.has_changes():
         return
-    _delete_name_keys(connection, member)
-    _name_keys_on_insert(_mapper, connection, member)
+
+    def rename():
+        _delete_name_keys(connection, member)
+        _insert_name_keys(connection, member)
+
+    _change_name_keys(connection, member, rename)
 
 
 @event.listens_for(HouseholdMember, "before_delete")
 def _name_keys_on_delete(_mapper, connection, member: HouseholdMember) -> None:
-    _delete_name_keys(connection, member)
+    _change_name_keys(connection, member, lambda: _delete_name_keys(connection, member))
+
+
+# Prefix counts: the changes of a transaction are added up in the session and written once,
+# just before it commits, in one sorted statement, so that transactions changing the same
+# common prefixes ("s", "sm") hold those rows for the shortest time and always lock them in
+# the same order (never a deadlock).
+PENDING_PREFIX_COUNTS = "housing_app_pending_prefix_counts"
+_PREFIX_COUNTS = NamePrefixCount.__table__
+
+
+def has_pending_prefix_counts(session) -> bool:
+    return any(session.info.get(PENDING_PREFIX_COUNTS, {}).values())
+
+
+def write_prefix_counts(connection, changes: dict) -> None:
+    rows = [{"kind": k, "prefix": p, "tenures": n} for (k, p), n in sorted(changes.items()) if n]
+    if not rows:
+        return
+    if connection.dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    statement = insert(_PREFIX_COUNTS)
+    statement = statement.on_conflict_do_update(
+        index_elements=["kind", "prefix"],
+        set_={"tenures": _PREFIX_COUNTS.c.tenures + statement.excluded.tenures},
+    )
+    connection.execute(statement, rows)
+
+
+@event.listens_for(Session, "before_commit")
+def _write_prefix_counts(session) -> None:
+    session.flush()  # the commit's own flush comes after this event: its changes count too
+    changes = session.info.pop(PENDING_PREFIX_COUNTS, None)
+    if changes:
+        write_prefix_counts(session.connection(), changes)
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _forget_prefix_counts(session, transaction) -> None:
+    if transaction.parent is None:  # rolled back (a commit has written and forgotten them)
+        session.info.pop(PENDING_PREFIX_COUNTS, None)
+
+
+def count_name_prefixes(connection) -> None:
+    """Fill name_prefix_counts afresh from the linked name keys (for bulk loads): for each
+    prefix length, the keys of that length or more whose previous key does not start the same
+    way, which is one key per tenure and prefix."""
+    connection.execute(_PREFIX_COUNTS.delete())
+    keys = _NAME_KEYS.c
+    for length in range(1, COUNTED_PREFIX_LENGTH + 1):
+        size = literal_column(str(length))  # written out: a parameter would not match the GROUP BY
+        prefix = func.substr(keys.name_key, 1, size)
+        first_of_tenure = or_(keys.previous_key.is_(None), func.substr(keys.previous_key, 1, size) != prefix)
+        counted = (
+            select(keys.kind, prefix, func.count())
+            .where(func.length(keys.name_key) >= size, first_of_tenure)
+            .group_by(keys.kind, prefix)
+        )
+        connection.execute(_PREFIX_COUNTS.insert().from_select(["kind", "prefix", "tenures"], counted))
 
 
 @event.listens_for(Tenure, "after_update")
@@ -290,5 +489,8 @@ def _name_keys_follow_the_address(_mapper, connection, tenure: Tenure) -> None:
     connection.execute(
         _NAME_KEYS.update()
         .where(_NAME_KEYS.c.tenure_id == tenure.id)
-        .values(postcode_normalised=tenure.postcode_normalised, asset_full_address=tenure.asset_full_address)
+        .values(
+            postcode_normalised=tenure.postcode_normalised or "",
+            asset_full_address=tenure.asset_full_address or "",
+        )
     )

@@ -13,7 +13,7 @@ from collections import namedtuple
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import and_, bindparam, distinct, exists, func, or_, select, union
+from sqlalchemy import and_, bindparam, distinct, exists, func, not_, or_, select, union
 from sqlalchemy.orm import aliased, joinedload
 from sqlalchemy.orm.attributes import flag_modified
 from sqlalchemy.orm.exc import StaleDataError
@@ -24,10 +24,13 @@ from housing_app.api.tenure_schemas import postcode_from_address
 from housing_app.extensions import db
 from housing_app.models.base import utcnow
 from housing_app.models.tenures import (
+    COUNTED_PREFIX_LENGTH,
     TENURE_TYPES,
     HouseholdMember,
     HouseholdMemberNameKey,
+    NamePrefixCount,
     Tenure,
+    has_pending_prefix_counts,
     normalise_postcode,
     tenure_is_active,
 )
@@ -319,7 +322,9 @@ def search_tenures(
     limit: int = DEFAULT_PAGE_SIZE,
     as_documents: bool = False,
 ) -> SearchPage:
-    """Tenures matching every given criterion, in a stable order (postcode, address, id).
+    """Tenures matching every given criterion, in a stable order: for one name (a first or a
+    last name, with or without a postcode) by the matching name, then postcode, address and
+    id, which is the order of the search index; otherwise by postcode, address and id.
 
     Names are case-insensitive prefixes: `first_name` of a member's first name, `last_name` of
     their last name or any later word of their full name ("Souza" and "De Souza" both match
@@ -370,16 +375,42 @@ def search_tenures(
 
     # Two steps: the page's ids in order, then those tenures in full with their households.
     rows = db.session.execute(ordered, params).all()
-    # The total: no more than the page when it is the first and not full, else counted.
-    count = len(rows) if offset == 0 and len(rows) < limit else db.session.scalar(count_query, params)
+    # The total: no more than the page when it is the first and not full; for one name, its
+    # kept count (NamePrefixCount); else counted.
+    if offset == 0 and len(rows) < limit:
+        count = len(rows)
+    elif _counted_by_prefix(shape, criteria):
+        kind, text = criteria[0]
+        count = db.session.connection().execute(_PREFIX_COUNT, {"kind": kind, "prefix": text}).scalar() or 0
+    else:
+        count = db.session.scalar(count_query, params)
     ids = [row.id for row in rows]
     loaded = read_tenure_documents(ids) if as_documents else read_tenures(ids)
     return SearchPage(tenures=[loaded[i] for i in ids], count=count, offset=offset, limit=limit)
 
 
+_PREFIX_COUNT = select(NamePrefixCount.tenures).where(
+    NamePrefixCount.kind == bindparam("kind"), NamePrefixCount.prefix == bindparam("prefix")
+)
+
+
+def _counted_by_prefix(shape: _SearchShape, criteria: list) -> bool:
+    """Whether name_prefix_counts holds this search's total: one name and nothing else, not
+    too long, and no change of this transaction still waiting to be counted."""
+    return (
+        len(shape.kinds) == 1
+        and not shape.either
+        and not shape.postcode
+        and len(criteria[0][1]) <= COUNTED_PREFIX_LENGTH
+        and not has_pending_prefix_counts(db.session())
+    )
+
+
 @functools.lru_cache(maxsize=256)
 def _search_statements(shape: _SearchShape):
     """(page of ids in order, count of matching tenures) for searches of this shape."""
+    if len(shape.kinds) == 1 and not shape.either:
+        return _one_name_statements(shape)
     matches = _name_matches(shape)
     if isinstance(matches, CompoundSelect):  # a union: distinct rows already
         matched = matches.subquery("matched")
@@ -410,13 +441,36 @@ def _search_statements(shape: _SearchShape):
     return ordered.offset(bindparam("offset")).limit(bindparam("limit")), count_query
 
 
+def _one_name_statements(shape: _SearchShape):
+    """A search for one name (perhaps with a postcode): its page is a stretch of the search
+    index read in index order (name, postcode, address, id), keeping each tenure's first
+    matching entry (see HouseholdMemberNameKey.previous_key), so nothing is grouped or sorted
+    and an offset skips index entries; the count reads the same entries."""
+    keys = HouseholdMemberNameKey.__table__.c
+    conditions = [
+        keys.kind == shape.kinds[0],
+        shape.starts_with(keys.name_key, "c0"),
+        or_(keys.previous_key.is_(None), not_(shape.starts_with(keys.previous_key, "c0"))),
+    ]
+    if shape.postcode:
+        conditions.append(shape.starts_with(keys.postcode_normalised, "pc"))
+    ordered = (
+        select(keys.tenure_id.label("id"))
+        .where(*conditions)
+        .order_by(keys.name_key, keys.postcode_normalised, keys.asset_full_address, keys.tenure_id)
+    )
+    count_query = select(func.count()).select_from(HouseholdMemberNameKey.__table__).where(*conditions)
+    return ordered.offset(bindparam("offset")).limit(bindparam("limit")), count_query
+
+
 def _sort_keys(columns) -> list:
-    """Postcode, address (each with no value last), tenure id: written out with IS NULL rather
-    than NULLS LAST so that grouping and ordering by the same terms is one sort on SQLite."""
+    """Postcode, address (each with no value, "" in the name keys, last), tenure id: written
+    out rather than NULLS LAST so that grouping and ordering by the same terms is one sort on
+    SQLite."""
     return [
-        columns.postcode_normalised.is_(None),
+        columns.postcode_normalised == "",
         columns.postcode_normalised,
-        columns.asset_full_address.is_(None),
+        columns.asset_full_address == "",
         columns.asset_full_address,
         columns.tenure_id,
     ]

@@ -1,6 +1,9 @@
 """GET /api/v1/tenures: search by first name, last name and postcode, paged."""
 
+import uuid
+
 import pytest
+import sqlalchemy as sa
 
 from tests.api.tenure_support import (  # noqa: F401 - the *_fixture names register fixtures
     create_fixture,
@@ -154,3 +157,168 @@ def test_a_moved_address_moves_the_tenure_in_name_searches(client, writer, reade
     assert addresses(search(client, reader, lastName="quist")) == ["1 Well Street", "2 Wick Road"]
     assert addresses(search(client, reader, lastName="quist", postcode="E8")) == []
     assert addresses(search(client, reader, firstName="ola", postcode="e9 7")) == ["2 Wick Road"]
+
+
+def stored_links_are_current(db) -> bool:
+    """Every name key's previous_key is what linking all of its tenure's keys afresh gives."""
+    from housing_app.models.tenures import HouseholdMemberNameKey, link_name_keys
+
+    stored = [row._asdict() for row in db.session.execute(sa.select(HouseholdMemberNameKey.__table__)).all()]
+    relinked = link_name_keys([{**row, "previous_key": "?"} for row in stored])
+    return all(
+        row["previous_key"] == again["previous_key"] for row, again in zip(stored, relinked, strict=True)
+    )
+
+
+def test_a_tenure_is_found_once_however_many_of_its_people_match(client, reader, create, db):
+    family = create(
+        members=[("Mohammed Ali", True), ("Mona Ali", False), ("Mo Ali", False), ("Mohammed Begum", False)],
+        address="1 Morning Lane, London E9 6NA",
+    )
+    create(members=[("Moira Ali", True)], address="2 Morning Lane, London E9 6NB")
+
+    for params, count in (
+        ({"firstName": "mo"}, 2),  # four people of the family match, under three first names
+        ({"firstName": "moh"}, 1),
+        ({"lastName": "ali"}, 2),  # three people of the family are Ali
+        ({"lastName": "ali", "postcode": "E9 6NA"}, 1),
+    ):
+        body = search(client, reader, **params)
+        ids = [t["id"] for t in body["results"]]
+        assert len(ids) == len(set(ids)) == body["metadata"]["resultset"]["count"] == count, params
+    assert search(client, reader, firstName="mona")["results"][0]["id"] == family["id"]
+    assert stored_links_are_current(db)
+
+
+def test_one_name_searches_are_ordered_by_the_name_then_the_address(client, reader, create):
+    create(members=[("Kim Smithson", True)], address="1 Amhurst Road, London E8 1AA")
+    create(members=[("Lee Smith", True)], address="9 Wick Road, London E9 5AA")
+    create(members=[("Ray Smith", True)], address="2 Amhurst Road, London E8 2AA")
+    create(members=[("Uma Smith", True)], address="A boat on the Lea")  # no postcode: first
+    body = search(client, reader, lastName="smi")
+    assert addresses(body) == ["A boat on the Lea", "2 Amhurst Road", "9 Wick Road", "1 Amhurst Road"]
+    # Two names: by postcode and address (and no postcode last), as before.
+    assert addresses(search(client, reader, lastName="smith", firstName="r")) == ["2 Amhurst Road"]
+    assert addresses(search(client, reader, lastName="smi", firstName="k")) == ["1 Amhurst Road"]
+    create(members=[("Uma Smithers", True)], address="3 Amhurst Road, London E8 2AB")
+    assert addresses(search(client, reader, lastName="smi", firstName="u")) == [
+        "3 Amhurst Road",
+        "A boat on the Lea",  # no postcode: last when ordered by postcode
+    ]
+
+
+def test_walking_the_pages_of_a_name_search_gives_every_tenure_once(client, reader, create):
+    for number in range(7):
+        members = [(f"Tom Kaur{'a' * (number % 3)}", True), (f"Tia Kaur{'a' * ((number + 1) % 3)}", False)]
+        create(members=members, address=f"{number} Kenninghall Road, London E5 8BY")
+    everything = search(client, reader, lastName="kaur", limit=100)
+    assert everything["metadata"]["resultset"]["count"] == 7
+    walked = [
+        t["id"]
+        for offset in range(0, 9, 3)
+        for t in search(client, reader, lastName="kaur", offset=offset, limit=3)["results"]
+    ]
+    assert walked == [t["id"] for t in everything["results"]]
+    assert len(set(walked)) == 7
+
+
+def test_name_key_links_follow_renames_removals_and_new_people(client, writer, reader, create, db):
+    tenure = create(
+        members=[("Mo Patel", True), ("Mona Patel", False)], address="3 Morning Lane, London E9 6NC"
+    )
+    url = f"{URL}/{tenure['id']}"
+    mo = next(m for m in tenure["householdMembers"] if m["fullName"] == "Mo Patel")
+
+    def etag():
+        return client.get(url, headers=writer).headers["ETag"]
+
+    removed = client.delete(f"{url}/person/{mo['id']}", headers={**writer, "If-Match": etag()})
+    assert removed.status_code == 204
+    assert stored_links_are_current(db)
+    assert search(client, reader, firstName="mo")["metadata"]["resultset"]["count"] == 1
+    mona = next(m for m in client.get(url, headers=writer).json["householdMembers"])
+    renamed = client.patch(
+        f"{url}/person/{mona['id']}", json={"fullName": "Amy Patel"}, headers={**writer, "If-Match": etag()}
+    )
+    assert renamed.status_code == 200, renamed.json
+    assert stored_links_are_current(db)
+    assert search(client, reader, firstName="mo")["results"] == []
+    assert search(client, reader, firstName="amy")["metadata"]["resultset"]["count"] == 1
+
+
+def kept_counts(db) -> dict:
+    from housing_app.models.tenures import NamePrefixCount
+
+    rows = db.session.execute(
+        sa.select(NamePrefixCount.kind, NamePrefixCount.prefix, NamePrefixCount.tenures)
+    )
+    return {(kind, prefix): tenures for kind, prefix, tenures in rows if tenures}
+
+
+def recounted(db) -> dict:
+    """name_prefix_counts as counting every key afresh gives it (left as it was)."""
+    from housing_app.models.tenures import count_name_prefixes
+
+    db.session.rollback()
+    count_name_prefixes(db.session.connection())
+    counts = kept_counts(db)
+    db.session.rollback()
+    return counts
+
+
+def test_kept_prefix_counts_follow_every_change_of_names(client, writer, create, db):
+    tenure = create(members=[("Mo Patel", True), ("Mona Patel", False), ("Al Pa", False)])
+    create(members=[("Moira Paterson", True)], address="4 Morning Lane, London E9 6ND")
+    url = f"{URL}/{tenure['id']}"
+    kept = kept_counts(db)
+    assert kept[("first", "mo")] == 2 and kept[("first", "mon")] == 1 and kept[("last", "pat")] == 2
+    assert kept[("last", "p")] == 2  # the Patels and Pa: one tenure
+    assert kept == recounted(db)
+
+    people = {m["fullName"]: m["id"] for m in client.get(url, headers=writer).json["householdMembers"]}
+    for method, person, body in (
+        ("patch", "Mona Patel", {"fullName": "Amy Patel"}),
+        ("delete", "Mo Patel", None),
+        ("patch", "Al Pa", {"fullName": "Al Smith-Jones"}),
+    ):
+        headers = {**writer, "If-Match": client.get(url, headers=writer).headers["ETag"]}
+        response = getattr(client, method)(f"{url}/person/{people[person]}", json=body, headers=headers)
+        assert response.status_code in (200, 204), response.json
+        db.session.remove()
+        assert kept_counts(db) == recounted(db), (method, person)
+    assert kept_counts(db)[("first", "mo")] == 1  # Moira only
+    assert ("first", "mon") not in kept_counts(db)
+
+
+def test_the_total_of_a_one_name_search_is_the_kept_count(client, reader, create, db):
+    from housing_app.models.tenures import NamePrefixCount
+
+    for number in range(5):
+        create(members=[(f"Ola Kaur{number}", True)], address=f"{number} Kenninghall Road, London E5 8BY")
+    page = search(client, reader, lastName="kaur", limit=2)
+    assert page["metadata"]["resultset"]["count"] == 5
+    # The total comes from name_prefix_counts, not from counting the keys again:
+    db.session.execute(sa.update(NamePrefixCount).where(NamePrefixCount.prefix == "kaur").values(tenures=7))
+    db.session.commit()
+    assert search(client, reader, lastName="kaur", limit=2)["metadata"]["resultset"]["count"] == 7
+    # ... where it is the whole criterion; with a postcode, or a longer prefix, it is counted.
+    assert (
+        search(client, reader, lastName="kaur", postcode="E5", limit=2)["metadata"]["resultset"]["count"] == 5
+    )
+    assert search(client, reader, lastName="kaur1", limit=2)["metadata"]["resultset"]["count"] == 1
+
+
+def test_a_rolled_back_change_leaves_the_counts_as_they_were(create, db):
+    from housing_app.models import HouseholdMember, Tenure
+
+    create(members=[("Ed Quist", True)])
+    before = kept_counts(db)
+    tenure = Tenure(asset_full_address="1 Wick Road, London E9 7AA", is_terminated=False)
+    tenure.household_members.append(
+        HouseholdMember(id=uuid.uuid4(), full_name="Eva Quist", type="person", is_responsible=True)
+    )
+    db.session.add(tenure)
+    db.session.flush()
+    db.session.rollback()
+    db.session.commit()  # nothing left over to write
+    assert kept_counts(db) == before == recounted(db)
