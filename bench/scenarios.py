@@ -131,9 +131,24 @@ def build(server, manifest: dict, timing: dict, log) -> list:
         f"Search page 1 (lastName={deep['lastName']}, {deep['count']:,} tenures)",
         [f"/api/v1/tenures?lastName={common}&offset=0&limit={PAGE_SIZE}"],
     )
-    api(
+    # The deep page as a client walking the pages reaches it: with the nextToken of the page
+    # before (the product finds its place in the index); and, for comparison, by offset.
+    before_last = (
+        f"/api/v1/tenures?lastName={common}&offset={max(0, last_offset - PAGE_SIZE)}&limit={PAGE_SIZE}"
+    )
+    status, _headers, body = api_call(server, "GET", before_last, token)
+    next_token = json.loads(body).get("paginationDetails", {}).get("nextToken") if status == 200 else None
+    deep_page = api(
         "search_deep_page",
-        f"Search deep page (offset {last_offset:,}: the last page)",
+        f"Search deep page (the last, offset {last_offset:,}, by the nextToken of the page before)",
+        [f"/api/v1/tenures?lastName={common}&paginationToken={next_token}&limit={PAGE_SIZE}"],
+    )
+    if next_token is None and deep_page.available:
+        deep_page.available = False
+        deep_page.note = f"not available: the page before the last gave no nextToken (status {status})"
+    api(
+        "search_deep_page_offset",
+        f"Search deep page by offset (offset {last_offset:,}: the last page)",
         [f"/api/v1/tenures?lastName={common}&offset={last_offset}&limit={PAGE_SIZE}"],
     )
 

@@ -12,6 +12,7 @@ from datetime import date
 from flask import has_request_context, request
 from marshmallow import ValidationError, fields, pre_load, validate, validates_schema
 
+from housing_app.api.cursor_paging import PaginationDetailsSchema
 from housing_app.api.fields import CamelCaseSchema, RFC3339Date
 from housing_app.extensions import db
 from housing_app.models.tenures import (
@@ -467,6 +468,7 @@ class MetadataSchema(CamelCaseSchema):
 class TenureListSchema(CamelCaseSchema):
     results = fields.List(fields.Nested(TenureSchema))
     metadata = fields.Nested(MetadataSchema)
+    pagination_details = fields.Nested(PaginationDetailsSchema)
 
 
 class TenureSearchQuerySchema(CamelCaseSchema):
@@ -489,6 +491,13 @@ class TenureSearchQuerySchema(CamelCaseSchema):
     )
     offset = fields.Integer(
         load_default=0, validate=validate.Range(min=0, max=2**31 - 1), metadata={"example": 0}
+    )
+    pagination_token = Text(
+        validate=validate.Length(max=1000),
+        metadata={
+            "description": "The `nextToken` of the previous page, unchanged, with the same criteria: "
+            "the next page, as fast however deep it is. Takes the place of `offset`."
+        },
     )
     limit = fields.Integer(
         load_default=20,

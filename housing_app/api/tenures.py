@@ -8,8 +8,9 @@ Other code that needs a tenure as JSON calls `tenure_to_json(tenure)` (re-export
 import json
 import uuid
 
-from flask import Response, jsonify, request, url_for
+from flask import Response, current_app, jsonify, request, url_for
 from flask_smorest import Blueprint
+from itsdangerous import BadSignature, URLSafeSerializer
 from marshmallow import RAISE
 
 from housing_app.api.auth import require_scope
@@ -23,7 +24,7 @@ from housing_app.api.tenure_schemas import (
     TenureSchema,
     TenureSearchQuerySchema,
 )
-from housing_app.models.tenures import Tenure
+from housing_app.models.tenures import Tenure, normalise_postcode
 from housing_app.services import tenures as service
 from housing_app.services.tenures import StaleTenure, tenure_etag, tenure_to_json
 
@@ -121,6 +122,7 @@ EXAMPLE_TENURE = _as_response(EXAMPLE_CREATE)
 EXAMPLE_LIST = {
     "results": [EXAMPLE_TENURE],
     "metadata": {"resultset": {"count": 1, "offset": 0, "limit": 20}},
+    "paginationDetails": {"nextToken": None},
 }
 EXAMPLE_PATCH = {
     "startOfTenureDate": "2020-03-19",
@@ -299,7 +301,7 @@ def raise_stale():
 )
 @blp.response(200, TenureListSchema, example=EXAMPLE_LIST)
 @document_errors(400, 401, 403)
-def search_tenures(first_name=None, last_name=None, postcode=None, offset=0, limit=20):
+def search_tenures(first_name=None, last_name=None, postcode=None, offset=0, limit=20, pagination_token=None):
     """Find tenures by household member's first / last name and postcode
 
     All given criteria must match (names are case-insensitive prefixes of the same member's
@@ -307,20 +309,69 @@ def search_tenures(first_name=None, last_name=None, postcode=None, offset=0, lim
     With no criteria, every tenure. Paged by `offset` and `limit` (at most 100), in a stable
     order: a search by one name (first or last, with or without a postcode) by the matching
     name, then postcode, address and id (a tenure with no postcode or address first among
-    its name); any other search by postcode, address and id.
+    its name); any other search by postcode, address and id. Each page but the last also
+    gives `paginationDetails.nextToken`: sent back as `paginationToken` (with the same
+    criteria) it gives the next page, and for a search by one name it finds that page in the
+    index directly, however deep.
     """
-    page = service.search_tenures(
-        first_name=first_name,
-        last_name=last_name,
-        postcode=postcode,
-        offset=offset,
-        limit=limit,
-        as_documents=True,
-    )
+    criteria = {"first_name": first_name, "last_name": last_name, "postcode": postcode}
+    after = None
+    if pagination_token is not None:
+        offset, after = read_search_token(pagination_token, criteria)
+    page = service.search_tenures(**criteria, offset=offset, limit=limit, as_documents=True, after=after)
+    next_offset = page.offset + len(page.tenures)
+    next_token = None
+    if page.tenures and next_offset < page.count:
+        next_token = search_token(criteria, next_offset, page.last_position)
     # The stored documents are JSON already: joined as they are, not parsed and written again.
     metadata = json.dumps({"resultset": {"count": page.count, "offset": page.offset, "limit": page.limit}})
-    body = '{"results":[' + ",".join(t.json for t in page.tenures) + '],"metadata":' + metadata + "}"
+    body = (
+        '{"results":['
+        + ",".join(t.json for t in page.tenures)
+        + '],"metadata":'
+        + metadata
+        + ',"paginationDetails":'
+        + json.dumps({"nextToken": next_token})
+        + "}"
+    )
     return Response(body, mimetype="application/json")
+
+
+def _search_tokens() -> URLSafeSerializer:
+    return URLSafeSerializer(current_app.secret_key, salt="page-token:tenure-search")
+
+
+def _search_key(criteria: dict) -> list:
+    """What a token is tied to: the criteria as the search reads them."""
+    return [
+        (criteria["first_name"] or "").strip().lower(),
+        (criteria["last_name"] or "").strip().lower(),
+        normalise_postcode(criteria["postcode"]) or "",
+    ]
+
+
+def search_token(criteria: dict, next_offset: int, position: tuple | None) -> str:
+    """Signed (opaque, and refused if changed): the search, where the next page starts and,
+    for a search by one name, the position in its order after which it starts."""
+    where = None if position is None else [position[0], position[1], position[2], str(position[3])]
+    return _search_tokens().dumps([_search_key(criteria), next_offset, where])
+
+
+def read_search_token(token: str, criteria: dict) -> tuple[int, tuple | None]:
+    """(offset, position) of a token made by search_token for the same criteria; else a 400."""
+    try:
+        key, next_offset, where = _search_tokens().loads(token)
+        if key != _search_key(criteria) or not isinstance(next_offset, int) or next_offset < 0:
+            raise ValueError("a token of another search")
+        position = None if where is None else (where[0], where[1], where[2], uuid.UUID(where[3]))
+        return next_offset, position
+    except (BadSignature, ValueError, TypeError, IndexError):
+        raise ApiError(
+            400,
+            "paginationToken is not valid for this search: send the nextToken of the previous page "
+            "unchanged, with the same firstName, lastName and postcode.",
+            "The page you asked for could not be found. Start again from the first page.",
+        ) from None
 
 
 @blp.route("/<uuid:tenure_id>", methods=["GET"])

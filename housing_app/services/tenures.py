@@ -13,7 +13,7 @@ from collections import namedtuple
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import and_, bindparam, distinct, exists, func, not_, or_, select, union
+from sqlalchemy import and_, bindparam, distinct, exists, func, not_, or_, select, tuple_, union
 from sqlalchemy.orm import aliased, joinedload
 from sqlalchemy.orm.attributes import flag_modified
 from sqlalchemy.orm.exc import StaleDataError
@@ -297,6 +297,12 @@ class SearchPage:
     count: int
     offset: int
     limit: int
+    # For a search by one name: where the page ends in the search's order (name key, postcode,
+    # address, tenure id), for the next page to start from (search_tenures' `after`).
+    last_position: tuple | None = None
+
+
+AFTER = ("key", "pc", "address", "id")  # the parts of a position, as parameters a_key, ...
 
 
 @dataclass(frozen=True)
@@ -308,6 +314,7 @@ class _SearchShape:
     either: bool  # one word matching a first or a last name
     postcode: bool
     unbounded: frozenset[str]  # SQLite prefixes with no next string (see _starts_with)
+    after: bool = False  # a one-name search continuing after a position (keyset paging)
 
     def starts_with(self, column, name: str):
         return _starts_with(column, name, self.dialect, name not in self.unbounded)
@@ -321,6 +328,7 @@ def search_tenures(
     offset: int = 0,
     limit: int = DEFAULT_PAGE_SIZE,
     as_documents: bool = False,
+    after: tuple | None = None,
 ) -> SearchPage:
     """Tenures matching every given criterion, in a stable order: for one name (a first or a
     last name, with or without a postcode) by the matching name, then postcode, address and
@@ -338,6 +346,10 @@ def search_tenures(
 
     The page holds TenureReading objects, or with `as_documents` each tenure's API JSON
     (TenureDocument), which is what the API sends.
+
+    A search by one name can continue `after` the last_position of its previous page: the
+    index is then entered at that position instead of skipping `offset` entries (`offset` is
+    only reported back), so a deep page costs what the first does.
     """
     limit = max(1, min(limit, MAX_PAGE_SIZE))
     firsts, lasts, either = [], [], None
@@ -363,12 +375,17 @@ def search_tenures(
         params.update(_prefix_params("e", either, dialect))
     if normalised:
         params.update(_prefix_params("pc", normalised, dialect))
+    one_name = len(criteria) == 1 and either is None
+    keyset = one_name and after is not None
+    if keyset:
+        params.update({"offset": 0, **{f"a_{name}": value for name, value in zip(AFTER, after, strict=True)}})
     shape = _SearchShape(
         dialect=dialect,
         kinds=tuple(kind for kind, _text in criteria),
         either=either is not None,
         postcode=bool(normalised),
         unbounded=frozenset(key for key, value in params.items() if value is None and key.endswith("_end")),
+        after=keyset,
     )
     params = {key: value for key, value in params.items() if value is not None}
     ordered, count_query = _search_statements(shape)
@@ -386,7 +403,16 @@ def search_tenures(
         count = db.session.scalar(count_query, params)
     ids = [row.id for row in rows]
     loaded = read_tenure_documents(ids) if as_documents else read_tenures(ids)
-    return SearchPage(tenures=[loaded[i] for i in ids], count=count, offset=offset, limit=limit)
+    last = rows[-1] if rows and one_name else None
+    return SearchPage(
+        tenures=[loaded[i] for i in ids],
+        count=count,
+        offset=offset,
+        limit=limit,
+        last_position=(last.name_key, last.postcode_normalised, last.asset_full_address, last.id)
+        if last
+        else None,
+    )
 
 
 _PREFIX_COUNT = select(NamePrefixCount.tenures).where(
@@ -454,12 +480,16 @@ def _one_name_statements(shape: _SearchShape):
     ]
     if shape.postcode:
         conditions.append(shape.starts_with(keys.postcode_normalised, "pc"))
-    ordered = (
-        select(keys.tenure_id.label("id"))
-        .where(*conditions)
-        .order_by(keys.name_key, keys.postcode_normalised, keys.asset_full_address, keys.tenure_id)
-    )
     count_query = select(func.count()).select_from(HouseholdMemberNameKey.__table__).where(*conditions)
+    position = (keys.name_key, keys.postcode_normalised, keys.asset_full_address, keys.tenure_id)
+    if shape.after:
+        # The first condition bounds the index range on every database; the second is exact.
+        bounds = [
+            bindparam(f"a_{name}", type_=column.type) for name, column in zip(AFTER, position, strict=True)
+        ]
+        conditions.append(keys.name_key >= bounds[0])
+        conditions.append(tuple_(*position) > tuple_(*bounds))
+    ordered = select(keys.tenure_id.label("id"), *position[:3]).where(*conditions).order_by(*position)
     return ordered.offset(bindparam("offset")).limit(bindparam("limit")), count_query
 
 

@@ -322,3 +322,58 @@ def test_a_rolled_back_change_leaves_the_counts_as_they_were(create, db):
     db.session.rollback()
     db.session.commit()  # nothing left over to write
     assert kept_counts(db) == before == recounted(db)
+
+
+def walk(client, headers, **params) -> list[dict]:
+    """Every page of a search, following nextToken from the first."""
+    pages = [search(client, headers, **params)]
+    while pages[-1]["paginationDetails"]["nextToken"]:
+        token = pages[-1]["paginationDetails"]["nextToken"]
+        pages.append(search(client, headers, **params, paginationToken=token))
+        assert len(pages) < 50
+    return pages
+
+
+@pytest.mark.parametrize("criteria", [{"lastName": "kaur"}, {"lastName": "kaur", "firstName": "t"}])
+def test_next_tokens_walk_the_same_pages_as_offsets(client, reader, create, criteria):
+    for number in range(7):
+        members = [(f"Tom Kaur{'a' * (number % 3)}", True), (f"Tia Kaur{'a' * ((number + 1) % 3)}", False)]
+        create(members=members, address=f"{number} Kenninghall Road, London E5 8BY")
+    pages = walk(client, reader, **criteria, limit=3)
+    by_offset = [search(client, reader, **criteria, offset=offset, limit=3) for offset in (0, 3, 6)]
+    assert [[t["id"] for t in p["results"]] for p in pages] == [
+        [t["id"] for t in p["results"]] for p in by_offset
+    ]
+    assert [p["metadata"]["resultset"] for p in pages] == [
+        {"count": 7, "offset": offset, "limit": 3} for offset in (0, 3, 6)
+    ]
+    assert pages[-1]["paginationDetails"] == {"nextToken": None}
+
+
+def test_a_next_token_carries_on_after_its_tenure_when_others_are_added(client, reader, create):
+    for number in range(4):
+        create(members=[(f"Ola Kaur{number}", True)], address=f"{number} Kenninghall Road, London E5 8BY")
+    first = search(client, reader, lastName="kaur", limit=2)
+    create(members=[("Ada Kaur", True)], address="0 Kenninghall Road, London E5 8BY")  # sorts first
+    second = search(
+        client, reader, lastName="kaur", limit=2, paginationToken=first["paginationDetails"]["nextToken"]
+    )
+    seen = [t["id"] for t in first["results"] + second["results"]]
+    assert len(set(seen)) == 4  # nothing twice, nothing after the position skipped
+    assert [t["householdMembers"][0]["fullName"] for t in second["results"]] == ["Ola Kaur2", "Ola Kaur3"]
+
+
+def test_a_token_from_another_search_or_changed_is_refused(client, reader, create):
+    for number in range(3):
+        create(members=[(f"Ola Kaur{number}", True)], address=f"{number} Kenninghall Road, London E5 8BY")
+    token = search(client, reader, lastName="kaur", limit=1)["paginationDetails"]["nextToken"]
+    assert search(client, reader, lastName="KAUR ", limit=1, paginationToken=token)["results"]  # same search
+    for params in (
+        {"lastName": "kau", "paginationToken": token},
+        {"lastName": "kaur", "postcode": "E5", "paginationToken": token},
+        {"lastName": "kaur", "paginationToken": token[:-2] + ("AA" if token[-2:] != "AA" else "BB")},
+        {"lastName": "kaur", "paginationToken": "not-a-token"},
+    ):
+        response = client.get(URL, query_string=params, headers=reader)
+        assert response.status_code == 400, params
+        assert "paginationToken" in messages(response)[0]
