@@ -473,22 +473,30 @@ def _one_name_statements(shape: _SearchShape):
     matching entry (see HouseholdMemberNameKey.previous_key), so nothing is grouped or sorted
     and an offset skips index entries; the count reads the same entries."""
     keys = HouseholdMemberNameKey.__table__.c
-    conditions = [
-        keys.kind == shape.kinds[0],
-        shape.starts_with(keys.name_key, "c0"),
-        or_(keys.previous_key.is_(None), not_(shape.starts_with(keys.previous_key, "c0"))),
-    ]
+    first_of_tenure = or_(keys.previous_key.is_(None), not_(shape.starts_with(keys.previous_key, "c0")))
+    conditions = [keys.kind == shape.kinds[0], shape.starts_with(keys.name_key, "c0"), first_of_tenure]
     if shape.postcode:
         conditions.append(shape.starts_with(keys.postcode_normalised, "pc"))
     count_query = select(func.count()).select_from(HouseholdMemberNameKey.__table__).where(*conditions)
     position = (keys.name_key, keys.postcode_normalised, keys.asset_full_address, keys.tenure_id)
     if shape.after:
-        # The first condition bounds the index range on every database; the second is exact.
+        # Entered at the position: (name_key, ...) > position, which starts with the prefix (the
+        # token is the same search's). SQLite bounds its index range by it only when it is the
+        # one lower bound on name_key, so there the prefix is given as its upper bound alone.
         bounds = [
             bindparam(f"a_{name}", type_=column.type) for name, column in zip(AFTER, position, strict=True)
         ]
-        conditions.append(keys.name_key >= bounds[0])
-        conditions.append(tuple_(*position) > tuple_(*bounds))
+        prefix = shape.starts_with(keys.name_key, "c0")
+        if shape.dialect == "sqlite" and "c0_end" not in shape.unbounded:
+            prefix = keys.name_key < bindparam("c0_end")
+        conditions = [
+            keys.kind == shape.kinds[0],
+            tuple_(*position) > tuple_(*bounds),
+            prefix,
+            first_of_tenure,
+        ]
+        if shape.postcode:
+            conditions.append(shape.starts_with(keys.postcode_normalised, "pc"))
     ordered = select(keys.tenure_id.label("id"), *position[:3]).where(*conditions).order_by(*position)
     return ordered.offset(bindparam("offset")).limit(bindparam("limit")), count_query
 
