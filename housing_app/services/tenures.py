@@ -267,9 +267,16 @@ def _after_prefix(text: str) -> str | None:
     return None
 
 
+# The parameters compared with LIKE on PostgreSQL: the normalised postcode, which keeps the
+# database's collation and a pattern_ops index. Name keys are in the "C" collation there, so the
+# range below is exact, and unlike LIKE with a parameter it bounds the index scan in a prepared
+# statement's generic plan too (a generic plan for LIKE $1 reads the whole index).
+_LIKE_ON_POSTGRESQL = {"pc"}
+
+
 def _prefix_params(name: str, text: str, dialect: str) -> dict:
     """The values of _starts_with(column, name, ...) for `text`."""
-    if dialect == "postgresql":
+    if dialect == "postgresql" and name in _LIKE_ON_POSTGRESQL:
         return {name: _prefix_pattern(text)}
     return {name: text, f"{name}_end": _after_prefix(text)}
 
@@ -278,13 +285,13 @@ def _starts_with(column, name: str, dialect: str, bounded: bool = True):
     """`column` starts with the parameter `name` (see _prefix_params), written so the column's
     b-tree index answers it.
 
-    PostgreSQL: LIKE 'text%' (the index uses the pattern operator class). SQLite uses an index
-    for LIKE only under a NOCASE collation and without ESCAPE, so there it is the equivalent
-    range text <= column < next string in the column's binary (code point) order (`bounded` is
-    False in the rare case there is no next string). The search columns hold normalised text
-    (lower-case names, upper-case postcodes) and the text is normalised the same way, so both
-    spellings give the same rows."""
-    if dialect == "postgresql":
+    The range text <= column < next string in code point order (`bounded` is False in the rare
+    case there is no next string): on SQLite, which uses an index for LIKE only under a NOCASE
+    collation and without ESCAPE, and on PostgreSQL for name keys (see _LIKE_ON_POSTGRESQL).
+    LIKE 'text%' for the postcode on PostgreSQL (its index uses the pattern operator class).
+    The search columns hold normalised text (lower-case names, upper-case postcodes) and the
+    text is normalised the same way, so both spellings give the same rows."""
+    if dialect == "postgresql" and name in _LIKE_ON_POSTGRESQL:
         return column.like(bindparam(name), escape="\\")
     if not bounded:
         return column >= bindparam(name)
@@ -313,7 +320,7 @@ class _SearchShape:
     kinds: tuple[str, ...]  # of the name criteria, in order: "first" / "last"
     either: bool  # one word matching a first or a last name
     postcode: bool
-    unbounded: frozenset[str]  # SQLite prefixes with no next string (see _starts_with)
+    unbounded: frozenset[str]  # prefixes with no next string (see _starts_with)
     after: bool = False  # a one-name search continuing after a position (keyset paging)
 
     def starts_with(self, column, name: str):
@@ -482,12 +489,12 @@ def _one_name_statements(shape: _SearchShape):
     if shape.after:
         # Entered at the position: (name_key, ...) > position, which starts with the prefix (the
         # token is the same search's). SQLite bounds its index range by it only when it is the
-        # one lower bound on name_key, so there the prefix is given as its upper bound alone.
+        # one lower bound on name_key, so the prefix is given as its upper bound alone.
         bounds = [
             bindparam(f"a_{name}", type_=column.type) for name, column in zip(AFTER, position, strict=True)
         ]
         prefix = shape.starts_with(keys.name_key, "c0")
-        if shape.dialect == "sqlite" and "c0_end" not in shape.unbounded:
+        if "c0_end" not in shape.unbounded:
             prefix = keys.name_key < bindparam("c0_end")
         conditions = [
             keys.kind == shape.kinds[0],
