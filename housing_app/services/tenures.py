@@ -493,17 +493,9 @@ def _one_name_statements(shape: _SearchShape):
         bounds = [
             bindparam(f"a_{name}", type_=column.type) for name, column in zip(AFTER, position, strict=True)
         ]
-        prefix = shape.starts_with(keys.name_key, "c0")
         if "c0_end" not in shape.unbounded:
-            prefix = keys.name_key < bindparam("c0_end")
-        conditions = [
-            keys.kind == shape.kinds[0],
-            tuple_(*position) > tuple_(*bounds),
-            prefix,
-            first_of_tenure,
-        ]
-        if shape.postcode:
-            conditions.append(shape.starts_with(keys.postcode_normalised, "pc"))
+            conditions[1] = keys.name_key < bindparam("c0_end")  # the prefix's lower bound goes
+        conditions.append(tuple_(*position) > tuple_(*bounds))
     ordered = select(keys.tenure_id.label("id"), *position[:3]).where(*conditions).order_by(*position)
     return ordered.offset(bindparam("offset")).limit(bindparam("limit")), count_query
 
