@@ -1,15 +1,38 @@
 """housing_app: the Manage a Tenancy officer web app and its JSON APIs."""
 
+from functools import lru_cache
+from inspect import iscoroutinefunction
+
 from flask import Flask
 from jinja2 import ChoiceLoader, FileSystemLoader, PackageLoader, PrefixLoader
 
 from housing_app.config import INSTANCE_PATH, PROJECT_ROOT, load_config
 
 
+@lru_cache(maxsize=1024)
+def _is_async(function) -> bool:
+    return iscoroutinefunction(function)
+
+
+class HousingApp(Flask):
+    """Flask, asking once per function whether it is async.
+
+    Flask asks `inspect` before calling every request hook, view and decorator layer (a dozen
+    times per API call, a noticeable part of a short one); the answer never changes.
+    """
+
+    def ensure_sync(self, func):
+        try:
+            is_async = _is_async(func)
+        except TypeError:  # not hashable: ask every time
+            is_async = True
+        return super().ensure_sync(func) if is_async else func
+
+
 def create_app(config=None) -> Flask:
     """Build the app. `config` is None (from the environment), a name ("development", "test",
     "production"), a config class, or a dict of settings overriding the environment's."""
-    app = Flask(
+    app = HousingApp(
         __name__,
         instance_path=str(INSTANCE_PATH),
         template_folder=str(PROJECT_ROOT / "templates"),

@@ -2,9 +2,14 @@ import io
 import json
 import logging
 import uuid
+from datetime import UTC, datetime
 
+from flask import Flask
+
+import housing_app
 from housing_app import create_app
 from housing_app.request_logging import JsonFormatter
+from housing_app.security import init_security_headers
 from tests.html import parse
 
 
@@ -110,3 +115,61 @@ def test_unexpected_errors_leak_nothing(tmp_path):
     assert page_response.status_code == 500
     assert "secret" not in page_response.get_data(as_text=True)
     assert "Sorry, there is a problem with the service" in page_response.get_data(as_text=True)
+
+
+def test_json_responses_carry_the_policy_without_a_nonce(client):
+    response = client.get("/api/v1/healthcheck/ping")
+    csp = response.headers["Content-Security-Policy"]
+    assert "script-src 'self';" in csp and "nonce-" not in csp
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert response.headers["Referrer-Policy"] == "same-origin"
+    assert "Cache-Control" not in response.headers  # only HTML pages are no-store by default
+
+
+def test_each_page_gets_its_own_nonce(client):
+    first, second = (client.get("/sign-in").headers["Content-Security-Policy"] for _ in range(2))
+    assert "'nonce-" in first and first != second
+
+
+def test_a_views_own_header_is_kept():
+    """Photos set their own Cache-Control; the default must not replace or duplicate it."""
+    app = Flask(__name__)
+    init_security_headers(app)
+
+    @app.get("/own")
+    def own():
+        return "x", 200, {"Cache-Control": "private, no-store", "X-Frame-Options": "SAMEORIGIN"}
+
+    response = app.test_client().get("/own")
+    assert response.headers.getlist("Cache-Control") == ["private, no-store"]
+    assert response.headers.getlist("X-Frame-Options") == ["SAMEORIGIN"]
+
+
+def test_log_lines_have_a_time_to_the_second(client):
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    handler.setFormatter(JsonFormatter())
+    logger = logging.getLogger("housing_app.requests")
+    old_level = logger.level
+    logger.addHandler(handler)
+    logger.setLevel(logging.INFO)
+    try:
+        client.get("/api/v1/healthcheck/ping")
+    finally:
+        logger.removeHandler(handler)
+        logger.setLevel(old_level)
+    line = json.loads(stream.getvalue().splitlines()[-1])
+    logged = datetime.strptime(line["time"], "%Y-%m-%dT%H:%M:%S%z")
+    assert abs((datetime.now(UTC) - logged).total_seconds()) < 60
+    assert line["route"] == "/api/v1/healthcheck/ping" and line["status"] == 200
+
+
+def test_sync_functions_run_as_they_are_and_async_ones_are_recognised(app):
+    def plain():
+        return "plain"
+
+    async def coroutine():
+        return "async"
+
+    assert app.ensure_sync(plain) is plain
+    assert housing_app._is_async(coroutine) and not housing_app._is_async(plain)

@@ -400,6 +400,9 @@ def init_app(app: Flask) -> None:
 
     @app.before_request
     def start_mail_worker():
+        running = app.extensions.get("mail_worker")
+        if running is not None and running.thread is not None:
+            return  # every request after the first: no lock to take
         worker = background_worker(app)
         if worker.thread is None:
             worker.start()
