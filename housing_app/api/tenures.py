@@ -382,7 +382,7 @@ def read_search_token(token: str, criteria: dict) -> tuple[int, tuple | None]:
 @document_errors(401, 403, 404)
 def get_tenure(tenure_id):
     """Get a tenure by its id (with an ETag)"""
-    tenure = service.read_tenure_documents([tenure_id]).get(tenure_id)
+    tenure = service.read_tenure_document(tenure_id)
     if tenure is None:
         raise ApiError(404, f"No tenure with id {tenure_id}.")
     etag = tenure_etag(tenure)

@@ -201,14 +201,17 @@ def read_tenures(tenure_ids: list[uuid.UUID]) -> dict[uuid.UUID, TenureReading]:
     return {row.id: TenureReading(row, households[row.id]) for row in rows}
 
 
-_DOCUMENTS_BY_IDS = select(
+_DOCUMENT_COLUMNS = select(
     _TENURES.c.id,
     _TENURES.c.version,
     _TENURES.c.is_terminated,
     _TENURES.c.start_of_tenure_date,
     _TENURES.c.end_of_tenure_date,
     _TENURES.c.api_document,
-).where(_TENURES.c.id.in_(bindparam("ids", expanding=True)))
+)
+_DOCUMENTS_BY_IDS = _DOCUMENT_COLUMNS.where(_TENURES.c.id.in_(bindparam("ids", expanding=True)))
+# One id is the busiest call of the API: a plain `id = ?` needs no expanding of the IN list.
+_DOCUMENT_BY_ID = _DOCUMENT_COLUMNS.where(_TENURES.c.id == bindparam("id"))
 
 
 @dataclass(frozen=True)
@@ -227,16 +230,26 @@ def read_tenure_documents(tenure_ids: list[uuid.UUID]) -> dict[uuid.UUID, Tenure
     if not tenure_ids:
         return {}
     rows = db.session.connection().execute(_DOCUMENTS_BY_IDS, {"ids": tenure_ids}).all()
-    found = {}
-    for row in rows:
-        if row.api_document is not None:
-            active = tenure_is_active(row)
-            found[row.id] = TenureDocument(row.id, row.version, active, with_is_active(row.api_document, row))
+    found = {row.id: _stored_document(row) for row in rows if row.api_document is not None}
     unfilled = [row.id for row in rows if row.api_document is None]
     for tenure in read_tenures(unfilled).values():
         body = json.dumps(tenure_to_json(tenure), separators=(",", ":"))
         found[tenure.id] = TenureDocument(tenure.id, tenure.version, tenure.is_active, body)
     return found
+
+
+def read_tenure_document(tenure_id: uuid.UUID) -> TenureDocument | None:
+    """The API JSON of one tenure (see read_tenure_documents); None if there is none."""
+    row = db.session.connection().execute(_DOCUMENT_BY_ID, {"id": tenure_id}).first()
+    if row is None:
+        return None
+    if row.api_document is not None:
+        return _stored_document(row)
+    return read_tenure_documents([tenure_id]).get(tenure_id)
+
+
+def _stored_document(row) -> TenureDocument:
+    return TenureDocument(row.id, row.version, tenure_is_active(row), with_is_active(row.api_document, row))
 
 
 def read_tenure(tenure_id: uuid.UUID) -> TenureReading | None:
