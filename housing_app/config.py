@@ -28,6 +28,11 @@ def _int(name, default):
     return int(value) if value not in (None, "") else default
 
 
+def _float(name, default):
+    value = os.environ.get(name)
+    return float(value) if value not in (None, "") else default
+
+
 def development_secret_key(instance_path: Path) -> str:
     """Generate a secret key once per checkout so sessions survive restarts."""
     key_file = instance_path / "secret_key"
@@ -64,6 +69,9 @@ class Config:
 
     MAX_CONTENT_LENGTH = 64 * 1024 * 1024  # room for a page of full-size photos (5 x MAX_PHOTO_BYTES)
     API_MAX_BODY_BYTES = 1024 * 1024
+    # Each worker remembers a verified API token this long; a token revoked elsewhere (another
+    # worker, the command line) may be accepted until then. 0 checks the database on every call.
+    API_TOKEN_CACHE_SECONDS = 5.0
 
     MAIL_PORT = 25
     MAIL_USE_TLS = False
@@ -138,6 +146,7 @@ def environment_settings(instance_path: Path) -> dict:
         "UPLOAD_FOLDER": env.get("UPLOAD_FOLDER", str(instance_path / "uploads")),
         "MAX_CONTENT_LENGTH": _int("MAX_UPLOAD_BYTES", Config.MAX_CONTENT_LENGTH),
         "API_MAX_BODY_BYTES": _int("API_MAX_BODY_BYTES", 1024 * 1024),
+        "API_TOKEN_CACHE_SECONDS": _float("API_TOKEN_CACHE_SECONDS", Config.API_TOKEN_CACHE_SECONDS),
         "MAIL_SERVER": env.get("MAIL_SERVER"),
         "MAIL_PORT": _int("MAIL_PORT", 25),
         "MAIL_USE_TLS": _bool("MAIL_USE_TLS"),

@@ -5,13 +5,14 @@ A signed-in officer's browser session may use read scopes (never write: those re
 would carry no CSRF token).
 """
 
+import time
 import uuid
 from dataclasses import dataclass
 from functools import wraps
 
-from flask import g, request
+from flask import current_app, g, request
 from flask_login import current_user
-from sqlalchemy import bindparam, select
+from sqlalchemy import bindparam, event, select
 
 from housing_app.api.errors import ApiError
 from housing_app.extensions import db
@@ -44,6 +45,73 @@ _TOKEN_BY_HASH = select(_TOKENS.c.id, _TOKENS.c.name, _TOKENS.c.scopes, _TOKENS.
 )
 
 
+@dataclass(frozen=True)
+class VerifiedToken:
+    client: ApiClient
+    scopes: frozenset[str]
+    expires: float  # time.monotonic()
+
+
+class VerifiedTokens:
+    """Tokens this worker found valid a moment ago, by their hash (never the secret), for
+    API_TOKEN_CACHE_SECONDS: a busy client's calls skip the token query (one database round
+    trip of the two a read costs). Only valid tokens are kept, so a new token works at once.
+    A revocation made in this process forgets the token at once (see forget_revoked_tokens);
+    one made elsewhere takes effect within API_TOKEN_CACHE_SECONDS."""
+
+    MAX_ENTRIES = 1024
+
+    def __init__(self):
+        self.entries: dict[str, VerifiedToken] = {}
+
+    def get(self, token_hash: str) -> VerifiedToken | None:
+        entry = self.entries.get(token_hash)
+        if entry is not None and entry.expires <= time.monotonic():
+            self.entries.pop(token_hash, None)
+            return None
+        return entry
+
+    def remember(self, token_hash: str, client: ApiClient, scopes: frozenset[str], seconds: float) -> None:
+        if seconds <= 0:
+            return
+        if len(self.entries) >= self.MAX_ENTRIES:
+            self.entries.clear()  # many clients at once: start again rather than grow
+        self.entries[token_hash] = VerifiedToken(client, scopes, time.monotonic() + seconds)
+
+    def forget(self, token_hash: str) -> None:
+        self.entries.pop(token_hash, None)
+
+
+verified_tokens = VerifiedTokens()
+
+
+@event.listens_for(ApiToken.revoked_at, "set")
+def forget_revoked_token(token, value, _old_value, _initiator) -> None:
+    if value is not None and token.token_hash:
+        verified_tokens.forget(token.token_hash)
+
+
+@event.listens_for(ApiToken, "after_delete")
+def forget_deleted_token(_mapper, _connection, token) -> None:
+    verified_tokens.forget(token.token_hash)
+
+
+def verify_token(secret: str) -> VerifiedToken:
+    """The token's client and scopes, or a 401 ApiError if it is unknown or revoked."""
+    token_hash = ApiToken.hash(secret)
+    verified = verified_tokens.get(token_hash)
+    if verified is not None:
+        return verified
+    token = db.session.connection().execute(_TOKEN_BY_HASH, {"hash": token_hash}).first()
+    if token is None or token.revoked_at is not None:
+        raise ApiError(401, "The bearer token is not valid or has been revoked.")
+    client = ApiClient(id=token.id, name=token.name)
+    scopes = frozenset(token.scopes.split(","))
+    seconds = current_app.config["API_TOKEN_CACHE_SECONDS"]
+    verified_tokens.remember(token_hash, client, scopes, seconds)
+    return VerifiedToken(client, scopes, time.monotonic() + seconds)
+
+
 def token_from_header() -> str | None:
     header = request.headers.get("Authorization", "")
     scheme, _, value = header.partition(" ")
@@ -56,12 +124,10 @@ def authenticate(scope: str) -> None:
     """Allow the request for `scope` or raise a 401 / 403 ApiError."""
     secret = token_from_header()
     if secret is not None:
-        token = db.session.connection().execute(_TOKEN_BY_HASH, {"hash": ApiToken.hash(secret)}).first()
-        if token is None or token.revoked_at is not None:
-            raise ApiError(401, "The bearer token is not valid or has been revoked.")
-        if scope not in token.scopes.split(","):
+        token = verify_token(secret)
+        if scope not in token.scopes:
             raise ApiError(403, f"This token does not have the '{scope}' scope.")
-        g.api_client = ApiClient(id=token.id, name=token.name)
+        g.api_client = token.client
         return
     if request.headers.get("Authorization"):
         raise ApiError(401, "Use 'Authorization: Bearer <token>'.")
