@@ -178,25 +178,59 @@ class Run:
         return self.summary(elapsed)
 
     def summary(self, elapsed: float) -> dict:
-        values = sorted(self.latencies)
-        count = len(values)
         ok = sum(n for status, n in self.statuses.items() if status < 400)
-        return {
-            "requests": count,
-            "okRequests": ok,
-            "statuses": {str(k): v for k, v in sorted(self.statuses.items())},
-            "errors": dict(self.errors),
-            "seconds": round(elapsed, 3),
-            "throughput": round(count / elapsed, 2) if elapsed > 0 else 0.0,
-            "meanBodyBytes": round(self.body_bytes / count) if count else 0,
-            "latencyMs": {
-                "p50": round(percentile(values, 0.50) * 1000, 3),
-                "p95": round(percentile(values, 0.95) * 1000, 3),
-                "p99": round(percentile(values, 0.99) * 1000, 3),
-                "mean": round(statistics.fmean(values) * 1000, 3) if values else float("nan"),
-                "max": round(values[-1] * 1000, 3) if values else float("nan"),
-            },
-        }
+        summary = summarise(
+            self.latencies,
+            elapsed,
+            statuses={str(k): v for k, v in sorted(self.statuses.items())},
+            errors=dict(self.errors),
+            body_bytes=self.body_bytes,
+            ok=ok,
+        )
+        if self.spec.get("rawLatencies"):
+            summary["latenciesUs"] = [round(value * 1e6) for value in self.latencies]
+        return summary
+
+
+def summarise(latencies: list[float], elapsed: float, statuses: dict, errors: dict, body_bytes: int, ok: int):
+    """The figures of a run (or of several runs merged): latencies in seconds."""
+    values = sorted(latencies)
+    count = len(values)
+    return {
+        "requests": count,
+        "okRequests": ok,
+        "statuses": statuses,
+        "errors": errors,
+        "seconds": round(elapsed, 3),
+        "throughput": round(count / elapsed, 2) if elapsed > 0 else 0.0,
+        "meanBodyBytes": round(body_bytes / count) if count else 0,
+        "latencyMs": {
+            "p50": round(percentile(values, 0.50) * 1000, 3),
+            "p95": round(percentile(values, 0.95) * 1000, 3),
+            "p99": round(percentile(values, 0.99) * 1000, 3),
+            "mean": round(statistics.fmean(values) * 1000, 3) if values else float("nan"),
+            "max": round(values[-1] * 1000, 3) if values else float("nan"),
+        },
+    }
+
+
+def merge(runs: list[dict]) -> dict:
+    """Runs made with rawLatencies, as one: counts added, percentiles of all the latencies."""
+    statuses: Counter = Counter()
+    errors: Counter = Counter()
+    for run_result in runs:
+        statuses.update(run_result["statuses"])
+        errors.update(run_result["errors"])
+    merged = summarise(
+        [value / 1e6 for run_result in runs for value in run_result["latenciesUs"]],
+        sum(run_result["seconds"] for run_result in runs),
+        statuses=dict(sorted(statuses.items())),
+        errors=dict(errors),
+        body_bytes=sum(run_result["meanBodyBytes"] * run_result["requests"] for run_result in runs),
+        ok=sum(run_result["okRequests"] for run_result in runs),
+    )
+    merged["rounds"] = len(runs)
+    return merged
 
 
 def run(spec: dict) -> dict:

@@ -30,7 +30,8 @@ def markdown(report: dict) -> str:
         "same machine.",
         "",
         f"Each phase: {report['timing']['warmup']} s warm-up, "
-        f"then {report['timing']['duration']} s measured. "
+        f"then {report['timing']['duration']} s measured, in {report['timing'].get('rounds', 1)} round(s) "
+        "alternating product and floor (a one-shot scenario: one round). "
         f"Latency: one caller at a time. Throughput: {report['timing']['concurrency']} concurrent keep-alive "
         "callers. Memory: the largest peak resident set (VmHWM) of any worker during the scenario. "
         "Every ratio is product / floor, both measured in this run: for API calls the floor is a bare "

@@ -28,7 +28,7 @@ import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from bench import datagen, targets
+from bench import datagen, load, targets
 
 BENCH_DIR = Path(__file__).resolve().parent
 PROJECT_ROOT = BENCH_DIR.parent
@@ -42,11 +42,13 @@ RESULTS_DIR = BENCH_DIR / "results"
 WORKERS = int(os.environ.get("BENCH_WORKERS", "4"))
 THREADS = int(os.environ.get("BENCH_THREADS", "1"))
 TIMINGS = {
-    # warm-up and measured seconds per phase, requests for one-shot scenarios, concurrency
-    "small": {"warmup": 0.2, "duration": 0.6, "once": 40, "concurrency": 4},
-    "medium": {"warmup": 1.0, "duration": 3.0, "once": 300, "concurrency": 8},
-    "full": {"warmup": 2.0, "duration": 6.0, "once": 600, "concurrency": 8},
+    # warm-up and measured seconds per phase, requests for one-shot scenarios, concurrency, and
+    # rounds: each phase's measured seconds are split into rounds alternating product and floor
+    "small": {"warmup": 0.2, "duration": 0.6, "once": 40, "concurrency": 4, "rounds": 1},
+    "medium": {"warmup": 1.0, "duration": 3.0, "once": 300, "concurrency": 8, "rounds": 2},
+    "full": {"warmup": 2.0, "duration": 6.0, "once": 600, "concurrency": 8, "rounds": 3},
 }
+ROUND_WARMUP_SECONDS = 0.5  # after the first round the server is warm; new connections only
 
 
 # -- processes ----------------------------------------------------------------------------------
@@ -315,26 +317,46 @@ def floor_requests(scenario: Scenario) -> list[dict]:
     return [request]
 
 
-def measure(server: Server, requests: list[dict], scenario: Scenario, timing: dict, floor: bool) -> dict:
-    """Latency with one caller, then throughput with several; peak worker memory over both."""
-    server.reset_peak_memory()
-    phases = {}
+def measure_pair(app_server: Server, floor_server: Server, scenario: Scenario, timing: dict):
+    """Latency with one caller, then throughput with several, for the product and its floor;
+    peak worker memory over both phases. Each phase is split into rounds that alternate product
+    and floor, so whatever else the machine does meanwhile falls on both alike."""
+    app_server.reset_peak_memory()
+    floor_server.reset_peak_memory()
+    rounds = 1 if scenario.mode == "once" else max(1, timing.get("rounds", 1))
+    app, floor = {}, {}
     for phase, concurrency in (("latency", 1), ("throughput", timing["concurrency"])):
-        mode = "cycle" if floor else scenario.mode
-        phase_list = requests
-        if not floor and scenario.phase_requests:
-            phase_list = scenario.phase_requests[phase]
-        spec = {
-            "port": server.port,
-            "concurrency": concurrency,
-            "warmup": 0 if mode == "once" else timing["warmup"],
-            "duration": timing["duration"] * (3 if mode == "once" else 1),
-            "mode": mode,
-            "requests": phase_list,
-            "walk": None if floor else scenario.walk,
-        }
-        phases[phase] = run_load(spec)
-    return {**phases, "peakWorkerMemoryMb": server.peak_memory_mb()}
+        runs: dict[bool, list[dict]] = {False: [], True: []}
+        for round_index in range(rounds):
+            for server, is_floor in ((app_server, False), (floor_server, True)):
+                spec = load_spec(server, scenario, phase, concurrency, timing, is_floor, round_index, rounds)
+                runs[is_floor].append(run_load(spec))
+        app[phase], floor[phase] = load.merge(runs[False]), load.merge(runs[True])
+    app["peakWorkerMemoryMb"] = app_server.peak_memory_mb()
+    floor["peakWorkerMemoryMb"] = floor_server.peak_memory_mb()
+    return app, floor
+
+
+def load_spec(server, scenario, phase, concurrency, timing, is_floor, round_index, rounds) -> dict:
+    mode = "cycle" if is_floor else scenario.mode
+    requests = floor_requests(scenario) if is_floor else scenario.requests
+    if not is_floor and scenario.phase_requests:
+        requests = scenario.phase_requests[phase]
+    if mode == "once":
+        warmup, duration = 0, timing["duration"] * 3
+    else:
+        warmup = timing["warmup"] if round_index == 0 else min(timing["warmup"], ROUND_WARMUP_SECONDS)
+        duration = timing["duration"] / rounds
+    return {
+        "port": server.port,
+        "concurrency": concurrency,
+        "warmup": warmup,
+        "duration": duration,
+        "mode": mode,
+        "requests": requests,
+        "walk": None if is_floor else scenario.walk,
+        "rawLatencies": True,
+    }
 
 
 def ratio(value: float, baseline: float) -> float | None:
@@ -458,8 +480,7 @@ def bench_database(database: str, manifest: dict, scale: str, only: set[str] | N
                 results[scenario.name] = entry
                 log(f"{database} {scenario.name}: {entry.get('seconds')} s, {entry.get('peakMemoryMb')} MiB")
                 continue
-            app = measure(app_server, scenario.requests, scenario, timing, floor=False)
-            floor = measure(floor_server, floor_requests(scenario), scenario, timing, floor=True)
+            app, floor = measure_pair(app_server, floor_server, scenario, timing)
             entry.update(
                 {
                     "app": app,

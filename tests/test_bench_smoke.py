@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from bench import datagen
-from bench.load import percentile
+from bench.load import merge, percentile, summarise
 from housing_app.models.tenures import link_name_keys
 from tests.conftest import drop_postgres_schema
 
@@ -121,3 +121,19 @@ def test_percentiles_pick_the_nearest_rank():
     assert percentile(values, 0.95) == 95.0
     assert percentile(values, 0.99) == 99.0
     assert percentile([3.0], 0.99) == 3.0
+
+
+def test_rounds_merge_into_one_measurement():
+    """A phase measured in rounds (alternating product and floor) is reported as one run: counts
+    added, throughput over the rounds' seconds together, percentiles of every latency."""
+    first = summarise([0.001] * 90, 1.0, {"200": 90}, {}, body_bytes=900, ok=90)
+    first["latenciesUs"] = [1000] * 90
+    second = summarise([0.010] * 10, 1.0, {"200": 8, "500": 2}, {"ConnectionError": 1}, body_bytes=300, ok=8)
+    second["latenciesUs"] = [10000] * 10
+    merged = merge([first, second])
+    assert merged["requests"] == 100 and merged["okRequests"] == 98 and merged["rounds"] == 2
+    assert merged["statuses"] == {"200": 98, "500": 2}
+    assert merged["errors"] == {"ConnectionError": 1}
+    assert merged["throughput"] == 50.0  # 100 requests in 2 s
+    assert merged["meanBodyBytes"] == 12
+    assert merged["latencyMs"]["p50"] == 1.0 and merged["latencyMs"]["p95"] == 10.0
