@@ -41,6 +41,11 @@ RESULTS_DIR = BENCH_DIR / "results"
 # 5 ms switch interval). The floor runs in the same configuration. BENCH_WORKERS/BENCH_THREADS.
 WORKERS = int(os.environ.get("BENCH_WORKERS", "4"))
 THREADS = int(os.environ.get("BENCH_THREADS", "1"))
+# Connections a worker holds at most. With gunicorn's default (1,000) whichever worker wins the
+# accept race may take every caller's keep-alive connection, and a run then measures one worker
+# on one CPU while the others idle (seen: all 8 callers on one worker in one round, spread over
+# four in the next). Two callers per worker plus one for a thread's keep-alive slack spreads them.
+WORKER_CONNECTIONS = int(os.environ.get("BENCH_WORKER_CONNECTIONS", "3"))
 TIMINGS = {
     # warm-up and measured seconds per phase, requests for one-shot scenarios, concurrency, and
     # rounds: each phase's measured seconds are split into rounds alternating product and floor
@@ -88,6 +93,8 @@ class Server:
             "gthread",
             "--threads",
             str(THREADS),
+            "--worker-connections",
+            str(WORKER_CONNECTIONS),
             "--keep-alive",
             "60",
             "--bind",
@@ -528,7 +535,10 @@ def environment() -> dict:
         "platform": platform.platform(),
         "cpus": os.cpu_count(),
         "loadAverageAtStart": os.getloadavg(),
-        "gunicorn": f"{WORKERS} workers, gthread, {THREADS} threads each, keep-alive (product and floor)",
+        "gunicorn": (
+            f"{WORKERS} workers, gthread, {THREADS} threads each, at most {WORKER_CONNECTIONS} "
+            "connections each, keep-alive (product and floor)"
+        ),
     }
 
 
