@@ -1,12 +1,20 @@
 """Database connections (housing_app/database.py): idle connections are checked before use and
 API reads run without a transaction, on a real PostgreSQL server."""
 
+import json
+import uuid
+from datetime import date
+
 import pytest
 import sqlalchemy as sa
 from flask import request
 
-from housing_app.database import ping_after_idle
+from housing_app.api.auth import _TOKEN_BY_HASH
+from housing_app.database import DirectStatement, ping_after_idle
 from housing_app.extensions import db
+from housing_app.models import ApiToken
+from housing_app.models.base import utcnow
+from housing_app.services.tenures import _DOCUMENT_BY_ID
 from tests.api.tenure_support import make_token, tenure_payload
 
 
@@ -86,3 +94,64 @@ def test_api_reads_run_without_a_transaction_and_writes_in_one(app, client, auto
     writes = [autocommit for method, autocommit in autocommit_seen if method in ("POST", "PATCH")]
     assert reads and all(reads)
     assert writes and not any(writes)
+
+
+# --- DirectStatement: SQLAlchemy's compiled SQL and conversions, without its per-call machinery ---
+
+
+def test_a_direct_statement_reads_what_sqlalchemy_reads(client):
+    writer = make_token("tenures:read", "tenures:write")
+    created = client.post(
+        "/api/v1/tenures",
+        json=tenure_payload(
+            endOfTenureDate="2031-01-02", terminated={"isTerminated": True, "reasonForTermination": "Moved"}
+        ),
+        headers=writer,
+    )
+    assert created.status_code == 201, created.json
+    tenure_id = uuid.UUID(created.json["id"])
+    token = db.session.scalar(db.select(ApiToken))
+    token.revoked_at = utcnow()
+    db.session.commit()
+    connection = db.session.connection()
+
+    for direct, params in (
+        (_DOCUMENT_BY_ID, {"id": tenure_id}),
+        (_TOKEN_BY_HASH, {"hash": token.token_hash}),
+    ):
+        expected = connection.execute(direct.statement, params).one()
+        row = direct.first(connection, **params)
+        assert tuple(row) == tuple(expected)
+        assert [type(value) for value in row] == [type(value) for value in expected]
+        assert row._fields == tuple(expected._fields)
+
+    document = _DOCUMENT_BY_ID.first(connection, id=tenure_id)
+    assert isinstance(document.id, uuid.UUID) and document.is_terminated is True
+    assert document.start_of_tenure_date == date(2020, 3, 19)
+    assert document.end_of_tenure_date == date(2031, 1, 2)
+    assert json.loads(document.api_document)["id"] == str(tenure_id)
+    assert _TOKEN_BY_HASH.first(connection, hash=token.token_hash).revoked_at == token.revoked_at
+
+
+def test_a_direct_statement_finding_nothing_gives_none(app):
+    assert _DOCUMENT_BY_ID.first(db.session.connection(), id=uuid.uuid4()) is None
+    assert _TOKEN_BY_HASH.first(db.session.connection(), hash="0" * 64) is None
+
+
+def test_a_direct_read_by_id_runs_without_a_transaction(app, client, monkeypatch):
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("SQLite reads start no transaction anyway; the setting is for database servers")
+    headers = make_token("tenures:read", "tenures:write")
+    created = client.post("/api/v1/tenures", json=tenure_payload(), headers=headers)
+    db.session.remove()  # as between two real requests
+    seen = []
+    real_first = DirectStatement.first
+
+    def recording_first(self, connection, **params):
+        seen.append(connection.connection.dbapi_connection.autocommit)
+        return real_first(self, connection, **params)
+
+    monkeypatch.setattr(DirectStatement, "first", recording_first)
+    read = client.get(f"/api/v1/tenures/{created.json['id']}", headers=headers)
+    assert read.status_code == 200 and read.json["id"] == created.json["id"]
+    assert seen and all(seen)

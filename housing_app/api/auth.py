@@ -15,6 +15,7 @@ from flask_login import current_user
 from sqlalchemy import bindparam, event, select
 
 from housing_app.api.errors import ApiError
+from housing_app.database import DirectStatement
 from housing_app.extensions import db
 from housing_app.models import ApiToken
 
@@ -38,10 +39,12 @@ class ApiClient:
     name: str
 
 
-# Checked on every API call, so read as a row by a statement built once (no ORM object).
+# Checked on every API call, so read as a row by a statement compiled once (no ORM object).
 _TOKENS = ApiToken.__table__
-_TOKEN_BY_HASH = select(_TOKENS.c.id, _TOKENS.c.name, _TOKENS.c.scopes, _TOKENS.c.revoked_at).where(
-    _TOKENS.c.token_hash == bindparam("hash")
+_TOKEN_BY_HASH = DirectStatement(
+    select(_TOKENS.c.id, _TOKENS.c.name, _TOKENS.c.scopes, _TOKENS.c.revoked_at).where(
+        _TOKENS.c.token_hash == bindparam("hash")
+    )
 )
 
 
@@ -102,7 +105,7 @@ def verify_token(secret: str) -> VerifiedToken:
     verified = verified_tokens.get(token_hash)
     if verified is not None:
         return verified
-    token = db.session.connection().execute(_TOKEN_BY_HASH, {"hash": token_hash}).first()
+    token = _TOKEN_BY_HASH.first(db.session.connection(), hash=token_hash)
     if token is None or token.revoked_at is not None:
         raise ApiError(401, "The bearer token is not valid or has been revoked.")
     client = ApiClient(id=token.id, name=token.name)

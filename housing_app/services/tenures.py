@@ -21,6 +21,7 @@ from sqlalchemy.sql.selectable import CompoundSelect
 
 from housing_app.api.fields import camelcase, format_rfc3339
 from housing_app.api.tenure_schemas import postcode_from_address
+from housing_app.database import DirectStatement
 from housing_app.extensions import db
 from housing_app.models.base import utcnow
 from housing_app.models.tenures import (
@@ -210,8 +211,8 @@ _DOCUMENT_COLUMNS = select(
     _TENURES.c.api_document,
 )
 _DOCUMENTS_BY_IDS = _DOCUMENT_COLUMNS.where(_TENURES.c.id.in_(bindparam("ids", expanding=True)))
-# One id is the busiest call of the API: a plain `id = ?` needs no expanding of the IN list.
-_DOCUMENT_BY_ID = _DOCUMENT_COLUMNS.where(_TENURES.c.id == bindparam("id"))
+# One id is the busiest call of the API: a plain `id = ?` (no IN list to expand), compiled once.
+_DOCUMENT_BY_ID = DirectStatement(_DOCUMENT_COLUMNS.where(_TENURES.c.id == bindparam("id")))
 
 
 @dataclass(frozen=True)
@@ -240,7 +241,7 @@ def read_tenure_documents(tenure_ids: list[uuid.UUID]) -> dict[uuid.UUID, Tenure
 
 def read_tenure_document(tenure_id: uuid.UUID) -> TenureDocument | None:
     """The API JSON of one tenure (see read_tenure_documents); None if there is none."""
-    row = db.session.connection().execute(_DOCUMENT_BY_ID, {"id": tenure_id}).first()
+    row = _DOCUMENT_BY_ID.first(db.session.connection(), id=tenure_id)
     if row is None:
         return None
     if row.api_document is not None:
