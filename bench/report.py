@@ -78,6 +78,15 @@ def markdown(report: dict) -> str:
                     f"in the same pass ({fmt(load.get('wallSeconds'))} s for the whole pass); the figures "
                     "above are this database's share: generating, writing here, indexing here."
                 )
+        warm = load.get("warm") or {}
+        if warm.get("warmedBytes"):
+            gib = warm["warmedBytes"] / 2**30
+            lines.append(
+                f"Before measuring, the data set was read once into memory ({gib:.1f} GiB in "
+                f"{fmt(warm.get('warmSeconds'))} s), as a serving database's working set would be."
+            )
+        elif warm.get("warmNote"):
+            lines.append(f"The data set was measured as it was in memory: {warm['warmNote']}.")
         if load.get("skippedTables"):
             lines.append(
                 f"Not generated (no such table at this revision): {', '.join(load['skippedTables'])}."
