@@ -2,6 +2,7 @@ import io
 import json
 import logging
 import uuid
+from contextlib import contextmanager
 from datetime import UTC, datetime
 
 from flask import Flask
@@ -40,7 +41,9 @@ def test_correlation_id_is_generated_when_missing_or_unsafe(client):
     assert uuid.UUID(unsafe.headers["x-correlation-id"])
 
 
-def test_log_lines_carry_the_correlation_id_and_no_query_string(client):
+@contextmanager
+def request_log_lines():
+    """The JSON request log lines written inside the block (a list, filled on exit), as text."""
     stream = io.StringIO()
     handler = logging.StreamHandler(stream)
     handler.setFormatter(JsonFormatter())
@@ -48,16 +51,23 @@ def test_log_lines_carry_the_correlation_id_and_no_query_string(client):
     old_level = logger.level
     logger.addHandler(handler)
     logger.setLevel(logging.INFO)
+    lines: list[str] = []
     try:
-        client.get("/sign-in?next=/tenures?lastName=Smith", headers={"x-correlation-id": "trace-42"})
+        yield lines
     finally:
         logger.removeHandler(handler)
         logger.setLevel(old_level)
-    lines = [json.loads(line) for line in stream.getvalue().splitlines()]
+        lines.extend(stream.getvalue().splitlines())
+
+
+def test_log_lines_carry_the_correlation_id_and_no_query_string(client):
+    with request_log_lines() as written:
+        client.get("/sign-in?next=/tenures?lastName=Smith", headers={"x-correlation-id": "trace-42"})
+    lines = [json.loads(line) for line in written]
     assert lines, "no request log line"
     assert lines[-1]["correlationId"] == "trace-42"
     assert lines[-1]["status"] == 200 and lines[-1]["route"] == "/sign-in"
-    assert "Smith" not in stream.getvalue()
+    assert not any("Smith" in line for line in written)
 
 
 def test_api_errors_are_json_in_the_standard_format(client):
@@ -146,19 +156,9 @@ def test_a_views_own_header_is_kept():
 
 
 def test_log_lines_have_a_time_to_the_second(client):
-    stream = io.StringIO()
-    handler = logging.StreamHandler(stream)
-    handler.setFormatter(JsonFormatter())
-    logger = logging.getLogger("housing_app.requests")
-    old_level = logger.level
-    logger.addHandler(handler)
-    logger.setLevel(logging.INFO)
-    try:
+    with request_log_lines() as written:
         client.get("/api/v1/healthcheck/ping")
-    finally:
-        logger.removeHandler(handler)
-        logger.setLevel(old_level)
-    line = json.loads(stream.getvalue().splitlines()[-1])
+    line = json.loads(written[-1])
     logged = datetime.strptime(line["time"], "%Y-%m-%dT%H:%M:%S%z")
     assert abs((datetime.now(UTC) - logged).total_seconds()) < 60
     assert line["route"] == "/api/v1/healthcheck/ping" and line["status"] == 200
