@@ -5,18 +5,23 @@ much as the query behind a busy API call, so a call pays only for the ones it ne
   restart or a firewall drops idle connections; one used a moment ago is alive).
 - API reads (GET and HEAD) run without a transaction on a database server: no BEGIN and no
   ROLLBACK around their queries. They never write.
+- The busiest API reads (tenure by id, tenure search, the health check) run on a plain
+  connection of their own (read_connection), not the ORM session: they read rows, never
+  objects, and the session's life cycle would cost more than their queries.
 """
 
 import time
 from collections import namedtuple
 
-from flask import Flask, request
+from flask import Flask, has_request_context, request
 from sqlalchemy import event, exc
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 
 from housing_app.extensions import db
 
 IDLE_SINCE = "housing_app_idle_since"
+READ_CONNECTION = "housing_app.read_connection"  # in the request's WSGI environ
+_REQUIRED = object()  # a parameter the statement has no value for
 
 
 def ping_after_idle(engine: Engine, idle_seconds: float) -> None:
@@ -43,16 +48,64 @@ def ping_after_idle(engine: Engine, idle_seconds: float) -> None:
 def init_database(app: Flask) -> None:
     with app.app_context():
         engine = db.engine
+
+    @app.teardown_request
+    def close_read_connection(_error=None):
+        connection = request.environ.pop(READ_CONNECTION, None)
+        if connection is not None:
+            connection.close()
+
     if engine.dialect.name == "sqlite":
         return  # a file cannot drop the connection, and reads there start no transaction anyway
     ping_after_idle(engine, app.config["DATABASE_PING_AFTER_IDLE_SECONDS"])
 
     @app.before_request
     def api_reads_without_transaction():
-        if request.method not in ("GET", "HEAD") or not request.path.startswith("/api/"):
-            return
+        if not is_api_read() or reads_apart(app.view_functions.get(request.endpoint)):
+            return  # a view reading only through read_connection() never opens the session
         if not db.session().in_transaction():  # always so, but in tests sharing their session
             db.session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
+
+
+def is_api_read() -> bool:
+    """Whether this request is a read of the API (GET or HEAD): it writes nothing."""
+    return request.method in ("GET", "HEAD") and request.path.startswith("/api/")
+
+
+def reads_on_own_connection(view):
+    """Mark an API view whose database work all goes through read_connection(), so no ORM
+    session is opened for it. Put it nearest the function: the decorators above copy the mark."""
+    view.reads_on_own_connection = True
+    return view
+
+
+def reads_apart(view) -> bool:
+    return getattr(view, "reads_on_own_connection", False)
+
+
+def read_connection() -> Connection:
+    """The connection to read rows on. In an API read (GET or HEAD under /api/), a pooled
+    connection of the request's own, outside any transaction on a database server, closed when
+    the request ends: it skips the ORM session's life cycle (about as much Python as a
+    tenure-by-id call's own work). Anywhere else (officers' pages, writes, the command line,
+    tests calling services) the session's connection, so reads see what the caller has written
+    and not yet committed."""
+    if not has_request_context() or not is_api_read():
+        return db.session.connection()
+    connection = request.environ.get(READ_CONNECTION)
+    if connection is None:
+        engine = db.engine
+        connection = engine.connect()
+        if engine.dialect.name != "sqlite":
+            connection = connection.execution_options(isolation_level="AUTOCOMMIT")
+        request.environ[READ_CONNECTION] = connection
+    return connection
+
+
+def reading_apart_from_session() -> bool:
+    """Whether read_connection() is a connection of its own (so it cannot see, and need not
+    count, changes the session has not committed)."""
+    return has_request_context() and is_api_read()
 
 
 class DirectStatement:
@@ -70,7 +123,7 @@ class DirectStatement:
     def __init__(self, statement):
         self.statement = statement
         self.columns = [column.key for column in statement.selected_columns]
-        self.row_type = namedtuple("DirectRow", self.columns)  # noqa: PYI024 - fields from the statement
+        self.row_type = namedtuple("DirectRow", self.columns, rename=True)  # noqa: PYI024 - fields from the statement
         self._compiled: dict[tuple[str, str], tuple] = {}
 
     def _for_dialect(self, dialect) -> tuple:
@@ -79,9 +132,14 @@ class DirectStatement:
         if compiled is None:
             sql = self.statement.compile(dialect=dialect)
             order = list(sql.positiontup) if dialect.positional else None
+            # name in the SQL: (the caller's parameter, the value written in the statement, conversion)
             binders = {
-                name: self._type(dialect, bind.type).bind_processor(dialect)
-                for name, bind in sql.binds.items()
+                name: (
+                    bind.key,
+                    _REQUIRED if bind.required else bind.effective_value,
+                    self._type(dialect, bind.type).bind_processor(dialect),
+                )
+                for bind, name in sql.bind_names.items()
             }
             readers = [
                 self._type(dialect, column.type).result_processor(dialect, None)
@@ -96,20 +154,58 @@ class DirectStatement:
         SQLAlchemy's execution uses it: a TypeDecorator keeps its own conversion on top."""
         return type_.dialect_impl(dialect)
 
-    def first(self, connection, **params):
-        """The first row (a named tuple) or None. `connection` is a SQLAlchemy Connection: its
-        pooled DBAPI connection runs the statement, in whatever transaction it is in."""
+    @staticmethod
+    def _watched(connection) -> bool:
+        """Whether something sees each statement the engine runs (echo, a cursor event): then
+        the statement goes through SQLAlchemy's execution, so it is seen as any other."""
+        # Listeners themselves: an engine's _has_events stays set after they are removed.
+        dispatch = connection.dispatch
+        return bool(
+            connection._echo
+            or dispatch.before_cursor_execute
+            or dispatch.after_cursor_execute
+            or dispatch.before_execute
+            or dispatch.after_execute
+        )
+
+    def _run(self, connection, params: dict, fetch):
         sql, order, binders, readers = self._for_dialect(connection.dialect)
-        values = {name: binders[name](value) if binders[name] else value for name, value in params.items()}
+        # The caller's value, else the statement's own (a literal); others are ignored, as
+        # SQLAlchemy ignores them.
+        values = {}
+        for name, (key, written, convert) in binders.items():
+            value = params[key] if key in params or written is _REQUIRED else written
+            values[name] = convert(value) if convert else value
         arguments = tuple(values[name] for name in order) if order is not None else values
         cursor = connection.connection.cursor()
         try:
             cursor.execute(sql, arguments)
-            row = cursor.fetchone()
+            rows = fetch(cursor)
         finally:
             cursor.close()
-        if row is None:
-            return None
+        return rows, readers
+
+    def _row(self, readers, row):
         return self.row_type(
             *(read(value) if read else value for read, value in zip(readers, row, strict=True))
         )
+
+    def first(self, connection, **params):
+        """The first row (a named tuple) or None. `connection` is a SQLAlchemy Connection: its
+        pooled DBAPI connection runs the statement, in whatever transaction it is in."""
+        if self._watched(connection):
+            return connection.execute(self.statement, params).first()
+        row, readers = self._run(connection, params, lambda cursor: cursor.fetchone())
+        return None if row is None else self._row(readers, row)
+
+    def all(self, connection, **params) -> list:
+        """Every row (named tuples), as first() reads one."""
+        if self._watched(connection):
+            return connection.execute(self.statement, params).all()
+        rows, readers = self._run(connection, params, lambda cursor: cursor.fetchall())
+        return [self._row(readers, row) for row in rows]
+
+    def scalar(self, connection, **params):
+        """The first column of the first row, or None."""
+        row = self.first(connection, **params)
+        return None if row is None else row[0]

@@ -10,10 +10,11 @@ import sqlalchemy as sa
 from flask import request
 
 from housing_app.api.auth import _TOKEN_BY_HASH
-from housing_app.database import DirectStatement, ping_after_idle
+from housing_app.database import READ_CONNECTION, DirectStatement, ping_after_idle
 from housing_app.extensions import db
 from housing_app.models import ApiToken
 from housing_app.models.base import utcnow
+from housing_app.services import tenures as service
 from housing_app.services.tenures import _DOCUMENT_BY_ID
 from tests.api.tenure_support import make_token, tenure_payload
 
@@ -155,3 +156,127 @@ def test_a_direct_read_by_id_runs_without_a_transaction(app, client, monkeypatch
     read = client.get(f"/api/v1/tenures/{created.json['id']}", headers=headers)
     assert read.status_code == 200 and read.json["id"] == created.json["id"]
     assert seen and all(seen)
+
+
+def test_a_direct_statement_needs_each_parameter_it_has_no_value_for(app):
+    with pytest.raises(KeyError):
+        _DOCUMENT_BY_ID.first(db.session.connection())
+
+
+def test_a_statement_watched_by_an_engine_event_goes_through_sqlalchemy(client):
+    headers = make_token("tenures:read", "tenures:write")
+    created = client.post("/api/v1/tenures", json=tenure_payload(), headers=headers)
+    statements = []
+
+    def record(_connection, _cursor, statement, *_args):
+        statements.append(statement)
+
+    sa.event.listen(db.engine, "before_cursor_execute", record)
+    try:
+        row = _DOCUMENT_BY_ID.first(db.session.connection(), id=uuid.UUID(created.json["id"]))
+    finally:
+        sa.event.remove(db.engine, "before_cursor_execute", record)
+    assert row.id == uuid.UUID(created.json["id"])
+    assert len(statements) == 1 and "api_document" in statements[0]
+
+
+SEARCHES = [
+    {"last_name": "bl"},
+    {"last_name": "bloggs", "offset": 1, "limit": 1},
+    {"first_name": "jo"},
+    {"first_name": "s", "last_name": "bloggs"},
+    {"postcode": "E8"},
+    {"postcode": "e8 1", "limit": 1},
+    {"last_name": "b", "postcode": "E8"},
+    {"name": "bloggs"},
+    {"name": "sam bloggs"},
+    {"last_name": "nobody"},
+]
+
+
+def test_search_statements_read_what_sqlalchemy_reads(client, monkeypatch):
+    """Each shape of search, run directly and through SQLAlchemy's execution, finds the same
+    page, total and position (the statements hold literal values as well as parameters)."""
+    headers = make_token("tenures:read", "tenures:write")
+    for number, address in enumerate(["1 Mare Street, London E8 1HH", "2 Mare Street, London E8 2HH", ""]):
+        members = [(f"Jo Bloggs{number}", True), ("Sam Bloggs", False)]
+        response = client.post(
+            "/api/v1/tenures",
+            json=tenure_payload(members=members, address=address or "Somewhere"),
+            headers=headers,
+        )
+        assert response.status_code == 201
+    first = service.search_tenures(last_name="bloggs", limit=1)
+    searches = [*SEARCHES, {"last_name": "bloggs", "limit": 1, "offset": 1, "after": first.last_position}]
+
+    def pages(as_documents):
+        return [
+            (
+                [(t.id, t.version) for t in page.tenures],
+                page.count,
+                page.last_position,
+                [t.json for t in page.tenures] if as_documents else None,
+            )
+            for page in (service.search_tenures(**search, as_documents=as_documents) for search in searches)
+        ]
+
+    assert not DirectStatement._watched(db.session.connection())  # so `direct` is direct
+    for as_documents in (False, True):
+        direct = pages(as_documents)
+        monkeypatch.setattr(DirectStatement, "_watched", staticmethod(lambda _connection: True))
+        through_sqlalchemy = pages(as_documents)
+        monkeypatch.undo()
+        assert direct == through_sqlalchemy
+        assert [len(ids) for ids, *_rest in direct] == [3, 1, 3, 3, 2, 1, 2, 3, 3, 0, 1]
+        assert all(isinstance(tenure_id, uuid.UUID) for ids, *_rest in direct for tenure_id, _v in ids)
+
+
+# --- read_connection: the busiest API reads skip the ORM session ---
+
+
+@pytest.fixture
+def connections_seen(app):
+    """(method, whether on the request's own read connection) of each statement requests run."""
+    seen = []
+
+    def record(connection, *_args):
+        if request:
+            seen.append((request.method, request.environ.get(READ_CONNECTION) is connection))
+
+    sa.event.listen(db.engine, "before_cursor_execute", record)
+    yield seen
+    sa.event.remove(db.engine, "before_cursor_execute", record)
+
+
+def test_api_reads_run_on_a_connection_of_their_own_and_give_it_back(client, connections_seen):
+    headers = make_token("tenures:read", "tenures:write")
+    created = client.post("/api/v1/tenures", json=tenure_payload(), headers=headers)
+    assert created.status_code == 201
+    db.session.remove()  # as between two real requests
+    checked_out = db.engine.pool.checkedout()
+
+    read = client.get(f"/api/v1/tenures/{created.json['id']}", headers=headers)
+    searched = client.get("/api/v1/tenures?lastName=bloggs", headers=headers)
+    healthy = client.get("/api/v1/healthcheck/ping")
+
+    assert (read.status_code, searched.status_code, healthy.status_code) == (200, 200, 200)
+    assert searched.json["results"][0]["id"] == created.json["id"]
+    assert not db.session.registry.has()  # no ORM session was opened for them
+    assert db.engine.pool.checkedout() == checked_out  # each request gave its connection back
+    reads = [own for method, own in connections_seen if method == "GET"]
+    writes = [own for method, own in connections_seen if method == "POST"]
+    assert len(reads) >= 4 and all(reads)
+    assert writes and not any(writes)
+
+
+def test_a_write_reads_on_the_session_it_writes_with(client, connections_seen):
+    headers = make_token("tenures:read", "tenures:write")
+    created = client.post("/api/v1/tenures", json=tenure_payload(), headers=headers)
+    db.session.remove()
+    patched = client.patch(
+        f"/api/v1/tenures/{created.json['id']}",
+        json={"isSublet": True},
+        headers={**headers, "If-Match": created.headers["ETag"]},
+    )
+    assert patched.status_code == 200 and patched.json["isSublet"] is True
+    assert connections_seen and not any(own for _method, own in connections_seen)

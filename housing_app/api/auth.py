@@ -15,8 +15,7 @@ from flask_login import current_user
 from sqlalchemy import bindparam, event, select
 
 from housing_app.api.errors import ApiError
-from housing_app.database import DirectStatement
-from housing_app.extensions import db
+from housing_app.database import DirectStatement, read_connection
 from housing_app.models import ApiToken
 
 SCOPES = (
@@ -105,7 +104,7 @@ def verify_token(secret: str) -> VerifiedToken:
     verified = verified_tokens.get(token_hash)
     if verified is not None:
         return verified
-    token = _TOKEN_BY_HASH.first(db.session.connection(), hash=token_hash)
+    token = _TOKEN_BY_HASH.first(read_connection(), hash=token_hash)
     if token is None or token.revoked_at is not None:
         raise ApiError(401, "The bearer token is not valid or has been revoked.")
     client = ApiClient(id=token.id, name=token.name)

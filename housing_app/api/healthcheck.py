@@ -2,9 +2,8 @@
 
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields
-from sqlalchemy import text
 
-from housing_app.extensions import db
+from housing_app.database import read_connection, reads_on_own_connection
 
 blp = Blueprint("healthcheck", __name__, url_prefix="/api/v1/healthcheck", description="Service health")
 
@@ -18,11 +17,11 @@ class HealthSchema(Schema):
 @blp.doc(security=[])
 @blp.response(200, HealthSchema)
 @blp.alt_response(503, schema=HealthSchema, description="The database cannot be reached")
+@reads_on_own_connection
 def ping():
     """Health check: 200 when the database answers, 503 when it does not."""
     try:
-        db.session.execute(text("SELECT 1"))
+        read_connection().exec_driver_sql("SELECT 1")
     except Exception:  # any failure to reach the database means unhealthy
-        db.session.rollback()
         return {"healthy": False, "database": "unreachable"}, 503
     return {"healthy": True, "database": "reachable"}

@@ -30,7 +30,11 @@ def document_for(tenure) -> str:
 
 def with_is_active(document: str, tenure) -> str:
     """The stored document as the API sends it: isActive, worked out today, then the rest."""
-    return ('{"isActive":true,' if tenure_is_active(tenure) else '{"isActive":false,') + document[1:]
+    return document_with_is_active(document, tenure_is_active(tenure))
+
+
+def document_with_is_active(document: str, active: bool) -> str:
+    return ('{"isActive":true,' if active else '{"isActive":false,') + document[1:]
 
 
 @event.listens_for(Session, "before_flush")

@@ -21,7 +21,7 @@ from sqlalchemy.sql.selectable import CompoundSelect
 
 from housing_app.api.fields import camelcase, format_rfc3339
 from housing_app.api.tenure_schemas import postcode_from_address
-from housing_app.database import DirectStatement
+from housing_app.database import DirectStatement, read_connection, reading_apart_from_session
 from housing_app.extensions import db
 from housing_app.models.base import utcnow
 from housing_app.models.tenures import (
@@ -36,7 +36,7 @@ from housing_app.models.tenures import (
     tenure_is_active,
 )
 from housing_app.services import activity_log
-from housing_app.services.tenure_documents import with_is_active
+from housing_app.services.tenure_documents import document_with_is_active
 
 CHARGE_FIELDS = (
     "rent",
@@ -192,7 +192,7 @@ def read_tenures(tenure_ids: list[uuid.UUID]) -> dict[uuid.UUID, TenureReading]:
     """The tenures with these ids, with their households, by id: two indexed queries."""
     if not tenure_ids:
         return {}
-    connection = db.session.connection()
+    connection = read_connection()
     rows = connection.execute(_TENURES_BY_IDS, {"ids": tenure_ids}).all()
     if not rows:
         return {}
@@ -210,9 +210,20 @@ _DOCUMENT_COLUMNS = select(
     _TENURES.c.end_of_tenure_date,
     _TENURES.c.api_document,
 )
-_DOCUMENTS_BY_IDS = _DOCUMENT_COLUMNS.where(_TENURES.c.id.in_(bindparam("ids", expanding=True)))
 # One id is the busiest call of the API: a plain `id = ?` (no IN list to expand), compiled once.
 _DOCUMENT_BY_ID = DirectStatement(_DOCUMENT_COLUMNS.where(_TENURES.c.id == bindparam("id")))
+
+
+@functools.lru_cache(maxsize=MAX_PAGE_SIZE + 1)
+def _documents_by_ids(count: int) -> DirectStatement:
+    """The documents of `count` ids (a search page's), `id IN (?, ?, ...)` compiled once per
+    count: an expanding IN list is rewritten for its values on every call."""
+    ids = [bindparam(f"id{index}", type_=_TENURES.c.id.type) for index in range(count)]
+    return DirectStatement(_DOCUMENT_COLUMNS.where(_TENURES.c.id.in_(ids)))
+
+
+def _id_params(ids: list) -> dict:
+    return {f"id{index}": value for index, value in enumerate(ids)}
 
 
 @dataclass(frozen=True)
@@ -230,7 +241,7 @@ def read_tenure_documents(tenure_ids: list[uuid.UUID]) -> dict[uuid.UUID, Tenure
     or for any tenure without one, made from its rows."""
     if not tenure_ids:
         return {}
-    rows = db.session.connection().execute(_DOCUMENTS_BY_IDS, {"ids": tenure_ids}).all()
+    rows = _documents_by_ids(len(tenure_ids)).all(read_connection(), **_id_params(tenure_ids))
     found = {row.id: _stored_document(row) for row in rows if row.api_document is not None}
     unfilled = [row.id for row in rows if row.api_document is None]
     for tenure in read_tenures(unfilled).values():
@@ -241,7 +252,7 @@ def read_tenure_documents(tenure_ids: list[uuid.UUID]) -> dict[uuid.UUID, Tenure
 
 def read_tenure_document(tenure_id: uuid.UUID) -> TenureDocument | None:
     """The API JSON of one tenure (see read_tenure_documents); None if there is none."""
-    row = _DOCUMENT_BY_ID.first(db.session.connection(), id=tenure_id)
+    row = _DOCUMENT_BY_ID.first(read_connection(), id=tenure_id)
     if row is None:
         return None
     if row.api_document is not None:
@@ -250,13 +261,14 @@ def read_tenure_document(tenure_id: uuid.UUID) -> TenureDocument | None:
 
 
 def _stored_document(row) -> TenureDocument:
-    return TenureDocument(row.id, row.version, tenure_is_active(row), with_is_active(row.api_document, row))
+    active = tenure_is_active(row)
+    return TenureDocument(row.id, row.version, active, document_with_is_active(row.api_document, active))
 
 
 def read_tenure(tenure_id: uuid.UUID) -> TenureReading | None:
     """The tenure with its household, to show (see TenureReading); None if there is none.
     One query: the tenure's row joined to each member's (a few rows)."""
-    rows = db.session.connection().execute(_TENURE_WITH_HOUSEHOLD, {"id": tenure_id}).all()
+    rows = read_connection().execute(_TENURE_WITH_HOUSEHOLD, {"id": tenure_id}).all()
     if not rows:
         return None
     members = [_MemberRow(*row[_TENURE_COLUMNS:]) for row in rows if row[_MEMBER_ID] is not None]
@@ -387,7 +399,8 @@ def search_tenures(
         lasts.append(last_name.strip().lower())
     normalised = normalise_postcode(postcode)
 
-    dialect = db.session.get_bind().dialect.name
+    connection = read_connection()
+    dialect = connection.dialect.name
     criteria = [("first", text) for text in firsts] + [("last", text) for text in lasts]
     params: dict = {"offset": offset, "limit": limit}
     for index, (_kind, text) in enumerate(criteria):
@@ -412,16 +425,16 @@ def search_tenures(
     ordered, count_query = _search_statements(shape)
 
     # Two steps: the page's ids in order, then those tenures in full with their households.
-    rows = db.session.execute(ordered, params).all()
+    rows = ordered.all(connection, **params)
     # The total: no more than the page when it is the first and not full; for one name, its
     # kept count (NamePrefixCount); else counted.
     if offset == 0 and len(rows) < limit:
         count = len(rows)
     elif _counted_by_prefix(shape, criteria):
         kind, text = criteria[0]
-        count = db.session.connection().execute(_PREFIX_COUNT, {"kind": kind, "prefix": text}).scalar() or 0
+        count = _PREFIX_COUNT.scalar(connection, kind=kind, prefix=text) or 0
     else:
-        count = db.session.scalar(count_query, params)
+        count = count_query.scalar(connection, **params)
     ids = [row.id for row in rows]
     loaded = read_tenure_documents(ids) if as_documents else read_tenures(ids)
     last = rows[-1] if rows and one_name else None
@@ -436,8 +449,10 @@ def search_tenures(
     )
 
 
-_PREFIX_COUNT = select(NamePrefixCount.tenures).where(
-    NamePrefixCount.kind == bindparam("kind"), NamePrefixCount.prefix == bindparam("prefix")
+_PREFIX_COUNT = DirectStatement(
+    select(NamePrefixCount.tenures).where(
+        NamePrefixCount.kind == bindparam("kind"), NamePrefixCount.prefix == bindparam("prefix")
+    )
 )
 
 
@@ -449,13 +464,20 @@ def _counted_by_prefix(shape: _SearchShape, criteria: list) -> bool:
         and not shape.either
         and not shape.postcode
         and len(criteria[0][1]) <= COUNTED_PREFIX_LENGTH
-        and not has_pending_prefix_counts(db.session())
+        # Changes this transaction has not counted yet: only where the reads see them.
+        and (reading_apart_from_session() or not has_pending_prefix_counts(db.session()))
     )
 
 
 @functools.lru_cache(maxsize=256)
-def _search_statements(shape: _SearchShape):
-    """(page of ids in order, count of matching tenures) for searches of this shape."""
+def _search_statements(shape: _SearchShape) -> tuple[DirectStatement, DirectStatement]:
+    """(page of ids in order, count of matching tenures) for searches of this shape, each
+    compiled once (DirectStatement)."""
+    ordered, count_query = _search_sql(shape)
+    return DirectStatement(ordered), DirectStatement(count_query)
+
+
+def _search_sql(shape: _SearchShape):
     if len(shape.kinds) == 1 and not shape.either:
         return _one_name_statements(shape)
     matches = _name_matches(shape)
