@@ -141,9 +141,10 @@ class DirectStatement:
                 )
                 for bind, name in sql.bind_names.items()
             }
-            readers = [
-                self._type(dialect, column.type).result_processor(dialect, None)
-                for column in self.statement.selected_columns
+            readers = [  # (column's index, its conversion) of the columns that have one
+                (index, reader)
+                for index, column in enumerate(self.statement.selected_columns)
+                if (reader := self._type(dialect, column.type).result_processor(dialect, None))
             ]
             compiled = self._compiled[key] = (sql.string, order, binders, readers)
         return compiled
@@ -186,9 +187,13 @@ class DirectStatement:
         return rows, readers
 
     def _row(self, readers, row):
-        return self.row_type(
-            *(read(value) if read else value for read, value in zip(readers, row, strict=True))
-        )
+        """A named tuple of the row, its columns converted as SQLAlchemy converts them."""
+        if not readers:
+            return self.row_type._make(row)
+        values = list(row)
+        for index, read in readers:
+            values[index] = read(values[index])
+        return self.row_type._make(values)
 
     def first(self, connection, **params):
         """The first row (a named tuple) or None. `connection` is a SQLAlchemy Connection: its

@@ -128,7 +128,7 @@ UNAUTHORISED = (
 
 @blp.route("")
 @require_scope("activities:read")
-@blp.arguments(ActivityListQuerySchema, location="query", as_kwargs=True, error_status_code=400)
+@blp.arguments(ActivityListQuerySchema(), location="query", as_kwargs=True, error_status_code=400)
 @blp.response(200, ActivityListSchema, example=LIST_EXAMPLE)
 @document_errors(
     blp,

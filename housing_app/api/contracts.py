@@ -499,7 +499,7 @@ def apply_patch(contract: Contract, changes: dict) -> None:
 
 @blp.route("")
 @require_scope("contracts:read")
-@blp.arguments(ContractListQuerySchema, location="query", as_kwargs=True, error_status_code=400)
+@blp.arguments(ContractListQuerySchema(), location="query", as_kwargs=True, error_status_code=400)
 @blp.response(200, ContractListSchema, example=LIST_EXAMPLE)
 @document_errors(
     blp,

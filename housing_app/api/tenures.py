@@ -5,6 +5,7 @@ Every read carries an ETag; every change needs it back in If-Match (428 without,
 Other code that needs a tenure as JSON calls `tenure_to_json(tenure)` (re-exported here).
 """
 
+import functools
 import json
 import uuid
 
@@ -297,8 +298,10 @@ def raise_stale():
 
 @blp.route("", methods=["GET"])
 @require_scope("tenures:read")
+# A schema instance: given the class, webargs builds (and deep-copies the fields of) a new
+# schema on every call.
 @blp.arguments(
-    TenureSearchQuerySchema, location="query", unknown=RAISE, as_kwargs=True, error_status_code=400
+    TenureSearchQuerySchema(), location="query", unknown=RAISE, as_kwargs=True, error_status_code=400
 )
 @blp.response(200, TenureListSchema, example=EXAMPLE_LIST)
 @document_errors(400, 401, 403)
@@ -340,7 +343,12 @@ def search_tenures(first_name=None, last_name=None, postcode=None, offset=0, lim
 
 
 def _search_tokens() -> URLSafeSerializer:
-    return URLSafeSerializer(current_app.secret_key, salt="page-token:tenure-search")
+    return _search_token_serializer(current_app.secret_key)
+
+
+@functools.lru_cache(maxsize=4)
+def _search_token_serializer(secret_key: str) -> URLSafeSerializer:
+    return URLSafeSerializer(secret_key, salt="page-token:tenure-search")
 
 
 def _search_key(criteria: dict) -> list:
