@@ -159,11 +159,14 @@ class DirectStatement:
     def _watched(connection) -> bool:
         """Whether something sees each statement the engine runs (echo, a cursor event): then
         the statement goes through SQLAlchemy's execution, so it is seen as any other."""
-        # Listeners themselves: an engine's _has_events stays set after they are removed.
+        if connection._echo:
+            return True
+        if not (connection._has_events or connection.engine._has_events):
+            return False  # nothing ever listened (a served app): the quick answer
+        # The listeners themselves: _has_events stays set after they are removed.
         dispatch = connection.dispatch
         return bool(
-            connection._echo
-            or dispatch.before_cursor_execute
+            dispatch.before_cursor_execute
             or dispatch.after_cursor_execute
             or dispatch.before_execute
             or dispatch.after_execute

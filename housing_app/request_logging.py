@@ -22,6 +22,9 @@ logger = logging.getLogger("housing_app.requests")
 
 class JsonFormatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
+        written = getattr(record, "json_line", None)
+        if written is not None:
+            return written  # a request line, written once in the same shape (request_line)
         line = {
             "time": _log_time(int(record.created)),
             "level": record.levelname,
@@ -43,8 +46,12 @@ def _log_time(second: int) -> str:
     return time.strftime("%Y-%m-%dT%H:%M:%S%z", time.localtime(second))
 
 
+_json_handler: logging.StreamHandler | None = None  # the handler configure_logging set up
+
+
 def configure_logging(app: Flask) -> None:
-    handler = logging.StreamHandler(sys.stderr)
+    global _json_handler
+    handler = _json_handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(JsonFormatter())
     package_logger = logging.getLogger("housing_app")
     package_logger.handlers = [handler]
@@ -74,11 +81,64 @@ def init_correlation_ids(app: Flask) -> None:
                 "status": response.status_code,
                 "durationMs": round((time.perf_counter() - started) * 1000, 1) if started else None,
             }
-            # Logger.info would look up the caller's file and line on every request (a good part
-            # of the line's cost); the request line's origin is always this function.
-            logger.handle(
-                logger.makeRecord(
+            line = request_line(time.time(), fields)
+            handler = _sole_handler()
+            if handler is None or not _write(handler, line):
+                # Logger.info would look up the caller's file and line on every request; the
+                # request line's origin is always this function.
+                record = logger.makeRecord(
                     logger.name, logging.INFO, __file__, 0, "request", (), None, extra={"fields": fields}
                 )
-            )
+                record.json_line = line
+                logger.handle(record)
         return response
+
+
+_REQUEST_LINE_START = ', "level": "INFO", "logger": "housing_app.requests", "message": "request", '
+
+
+def request_line(created: float, fields: dict) -> str:
+    """JsonFormatter's line for a request record made at `created`, written directly: the
+    time, the fixed keys, then the fields (whose only free text, the route, is JSON-encoded)."""
+    return (
+        '{"time": "'
+        + _log_time(int(created))
+        + '"'
+        + _REQUEST_LINE_START
+        + json.dumps(fields, default=str)[1:]
+    )
+
+
+def _sole_handler() -> logging.StreamHandler | None:
+    """The app's JSON handler when a request line goes there and nowhere else (as the app is
+    served): the line is then written to its stream without a LogRecord, which costs more
+    than the line itself. A handler or filter added anywhere on the way (tests, an operator's
+    set-up) gets a record as usual."""
+    handler = _json_handler
+    parent = logger.parent
+    if (
+        handler is None
+        or logger.handlers
+        or logger.filters
+        or not logger.propagate
+        or parent.handlers != [handler]
+        or parent.filters
+        or handler.filters
+        or handler.level > logging.INFO
+    ):
+        return None
+    return handler
+
+
+def _write(handler: logging.StreamHandler, line: str) -> bool:
+    """Write the line as the handler's emit would; False if that failed (the caller then logs
+    it the usual way, whose error handling reports the failure)."""
+    handler.acquire()
+    try:
+        handler.stream.write(line + handler.terminator)
+        handler.stream.flush()
+        return True
+    except Exception:  # noqa: BLE001 - a closed or broken stream: logging's own path reports it
+        return False
+    finally:
+        handler.release()

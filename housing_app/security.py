@@ -48,7 +48,8 @@ def init_security_headers(app: Flask) -> None:
         for name, value in _HARDENING_HEADERS:
             if name.lower() not in present:
                 headers.add(name, value)
-        if "cache-control" not in present and response.mimetype == "text/html":
+        # content_type is the header's text; mimetype would parse it on every response.
+        if "cache-control" not in present and (response.content_type or "").startswith("text/html"):
             # Pages show residents' details: never keep them in shared caches.
             headers.add("Cache-Control", "no-store")
         return response

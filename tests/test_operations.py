@@ -9,7 +9,7 @@ from flask import Flask
 
 import housing_app
 from housing_app import create_app
-from housing_app.request_logging import JsonFormatter
+from housing_app.request_logging import JsonFormatter, request_line
 from housing_app.security import init_security_headers
 from tests.html import parse
 
@@ -173,3 +173,66 @@ def test_sync_functions_run_as_they_are_and_async_ones_are_recognised(app):
 
     assert app.ensure_sync(plain) is plain
     assert housing_app._is_async(coroutine) and not housing_app._is_async(plain)
+
+
+def test_a_request_line_is_written_as_the_json_formatter_writes_any_record():
+    """The request line is built directly (housing_app.request_logging.request_line); it must
+    stay the line JsonFormatter makes of the same record, key for key and byte for byte."""
+    logger = logging.getLogger("housing_app.requests")
+    fields = {
+        "correlationId": "trace-42",
+        "method": "GET",
+        "route": '/api/v1/tenures/<uuid:tenure_id> "quoted"',
+        "status": 200,
+        "durationMs": 1.2,
+    }
+    record = logger.makeRecord(
+        logger.name, logging.INFO, __file__, 0, "request", (), None, extra={"fields": fields}
+    )
+
+    written = request_line(record.created, fields)
+
+    assert written == JsonFormatter().format(record)
+    assert json.loads(written)["route"] == fields["route"]
+    record.json_line = written
+    assert JsonFormatter().format(record) is written
+
+
+def test_a_request_line_with_no_other_handler_is_written_straight_to_the_stream(app, client):
+    """As served, the request line skips the LogRecord and goes to the app's JSON handler's
+    stream: the same line the record would give."""
+    from housing_app import request_logging
+
+    handler = request_logging._json_handler
+    package_logger = logging.getLogger("housing_app")
+    captured_by_pytest = package_logger.handlers
+    package_logger.handlers = [handler]  # as served: pytest's capture handlers set aside
+    request_logger = logging.getLogger("housing_app.requests")
+    old_level = request_logger.level
+    request_logger.setLevel(logging.INFO)
+    stream = io.StringIO()
+    old_stream = handler.setStream(stream)
+    try:
+        assert request_logging._sole_handler() is handler
+        client.get("/sign-in", headers={"x-correlation-id": "trace-direct"})
+    finally:
+        handler.setStream(old_stream)
+        package_logger.handlers = captured_by_pytest
+        request_logger.setLevel(old_level)
+    lines = [json.loads(line) for line in stream.getvalue().splitlines()]
+    assert lines[-1]["correlationId"] == "trace-direct" and lines[-1]["route"] == "/sign-in"
+    assert list(lines[-1]) == [
+        "time",
+        "level",
+        "logger",
+        "message",
+        "correlationId",
+        "method",
+        "route",
+        "status",
+        "durationMs",
+    ]
+    with request_log_lines() as written:  # another handler: the usual record, the same line
+        assert request_logging._sole_handler() is None
+        client.get("/sign-in", headers={"x-correlation-id": "trace-record"})
+    assert json.loads(written[-1])["correlationId"] == "trace-record"

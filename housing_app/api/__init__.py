@@ -41,7 +41,9 @@ def init_api(app: Flask) -> None:
 
     @app.before_request
     def guard_api_request_bodies():
-        if not request.path.startswith("/api/") or request.routing_exception is not None:
+        if request.method in ("GET", "HEAD") or not request.path.startswith("/api/"):
+            return None  # a read sends no body to check (and is the busiest call: return early)
+        if request.routing_exception is not None:
             return None
         # A lower cap for JSON bodies than for officers' photo uploads.
         view = app.view_functions.get(request.endpoint)
