@@ -131,6 +131,9 @@ class DirectStatement:
         compiled = self._compiled.get(key)
         if compiled is None:
             sql = self.statement.compile(dialect=dialect)
+            if sql.post_compile_params or sql.literal_execute_params:
+                # Their SQL is rewritten per call from the values (an expanding IN list, say).
+                raise ValueError("a DirectStatement cannot hold expanding or literal-execute parameters")
             order = list(sql.positiontup) if dialect.positional else None
             # name in the SQL: (the caller's parameter, the value written in the statement, conversion)
             binders = {

@@ -280,3 +280,12 @@ def test_a_write_reads_on_the_session_it_writes_with(client, connections_seen):
     )
     assert patched.status_code == 200 and patched.json["isSublet"] is True
     assert connections_seen and not any(own for _method, own in connections_seen)
+
+
+def test_a_direct_statement_refuses_parameters_rewritten_per_call(app):
+    tenures = sa.table("tenures", sa.column("id"))
+    expanding = DirectStatement(
+        sa.select(tenures.c.id).where(tenures.c.id.in_(sa.bindparam("ids", expanding=True)))
+    )
+    with pytest.raises(ValueError, match="expanding"):
+        expanding.all(db.session.connection(), ids=[1, 2])
