@@ -16,6 +16,7 @@ from flask import g
 from flask_migrate import upgrade
 
 from housing_app import create_app
+from housing_app.database import read_engine
 from housing_app.extensions import db as _db
 from housing_app.models import ApiToken, User
 from tests.html import parse
@@ -99,6 +100,7 @@ def app(database, tmp_path_factory):
     yield app
     with app.app_context():
         _db.engine.dispose()
+        read_engine(app).dispose()  # API reads' autocommit pool on PostgreSQL
 
 
 @pytest.fixture(autouse=True)

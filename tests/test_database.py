@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from flask import request
 
 from housing_app.api.auth import _TOKEN_BY_HASH
-from housing_app.database import READ_CONNECTION, DirectStatement, ping_after_idle
+from housing_app.database import READ_CONNECTION, DirectStatement, ping_after_idle, read_engine
 from housing_app.extensions import db
 from housing_app.models import ApiToken
 from housing_app.models.base import utcnow
@@ -67,9 +67,17 @@ def autocommit_seen(app):
         if request:  # only statements run by a request, not by the test itself
             seen.append((request.method, connection.connection.dbapi_connection.autocommit))
 
-    sa.event.listen(db.engine, "before_cursor_execute", record)
+    engines = every_engine(app)
+    for engine in engines:
+        sa.event.listen(engine, "before_cursor_execute", record)
     yield seen
-    sa.event.remove(db.engine, "before_cursor_execute", record)
+    for engine in engines:
+        sa.event.remove(engine, "before_cursor_execute", record)
+
+
+def every_engine(app) -> list:
+    """The app's engine and, on a database server, the autocommit one API reads use."""
+    return list({id(engine): engine for engine in (db.engine, read_engine(app))}.values())
 
 
 def test_api_reads_run_without_a_transaction_and_writes_in_one(app, client, autocommit_seen):
@@ -243,17 +251,20 @@ def connections_seen(app):
         if request:
             seen.append((request.method, request.environ.get(READ_CONNECTION) is connection))
 
-    sa.event.listen(db.engine, "before_cursor_execute", record)
+    engines = every_engine(app)
+    for engine in engines:
+        sa.event.listen(engine, "before_cursor_execute", record)
     yield seen
-    sa.event.remove(db.engine, "before_cursor_execute", record)
+    for engine in engines:
+        sa.event.remove(engine, "before_cursor_execute", record)
 
 
-def test_api_reads_run_on_a_connection_of_their_own_and_give_it_back(client, connections_seen):
+def test_api_reads_run_on_a_connection_of_their_own_and_give_it_back(app, client, connections_seen):
     headers = make_token("tenures:read", "tenures:write")
     created = client.post("/api/v1/tenures", json=tenure_payload(), headers=headers)
     assert created.status_code == 201
     db.session.remove()  # as between two real requests
-    checked_out = db.engine.pool.checkedout()
+    checked_out = [engine.pool.checkedout() for engine in every_engine(app)]
 
     read = client.get(f"/api/v1/tenures/{created.json['id']}", headers=headers)
     searched = client.get("/api/v1/tenures?lastName=bloggs", headers=headers)
@@ -262,7 +273,7 @@ def test_api_reads_run_on_a_connection_of_their_own_and_give_it_back(client, con
     assert (read.status_code, searched.status_code, healthy.status_code) == (200, 200, 200)
     assert searched.json["results"][0]["id"] == created.json["id"]
     assert not db.session.registry.has()  # no ORM session was opened for them
-    assert db.engine.pool.checkedout() == checked_out  # each request gave its connection back
+    assert [engine.pool.checkedout() for engine in every_engine(app)] == checked_out  # all given back
     reads = [own for method, own in connections_seen if method == "GET"]
     writes = [own for method, own in connections_seen if method == "POST"]
     assert len(reads) >= 4 and all(reads)
@@ -289,3 +300,19 @@ def test_a_direct_statement_refuses_parameters_rewritten_per_call(app):
     )
     with pytest.raises(ValueError, match="expanding"):
         expanding.all(db.session.connection(), ids=[1, 2])
+
+
+def test_api_reads_on_a_database_server_use_connections_opened_in_autocommit(app, client):
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("on SQLite API reads use the app's own engine")
+    engine = read_engine(app)
+    assert engine is not db.engine and engine.url == db.engine.url
+    with engine.connect() as connection:
+        assert connection.connection.dbapi_connection.autocommit is True
+        # the app's engine options (here the test schema's search_path) apply to it too
+        assert (
+            connection.exec_driver_sql("SHOW search_path").scalar()
+            == db.session.connection().exec_driver_sql("SHOW search_path").scalar()
+        )
+    with db.engine.connect() as connection:
+        assert connection.connection.dbapi_connection.autocommit is False  # writes keep transactions
