@@ -3,6 +3,7 @@ API reads run without a transaction, on a real PostgreSQL server."""
 
 import json
 import uuid
+from contextlib import contextmanager
 from datetime import date
 
 import pytest
@@ -58,21 +59,33 @@ def test_a_connection_used_a_moment_ago_is_not_pinged(postgres_url):
     engine.dispose()
 
 
-@pytest.fixture
-def autocommit_seen(app):
-    """Whether the DBAPI connection was in autocommit for each statement of the next requests."""
+@contextmanager
+def seen_in_requests(app, describe):
+    """describe(connection) of each statement requests run inside the block, on every engine
+    (not those the test itself runs)."""
     seen = []
 
-    def record(connection, _cursor, statement, *_args):
-        if request:  # only statements run by a request, not by the test itself
-            seen.append((request.method, connection.connection.dbapi_connection.autocommit))
+    def record(connection, *_args):
+        if request:
+            seen.append(describe(connection))
 
     engines = every_engine(app)
     for engine in engines:
         sa.event.listen(engine, "before_cursor_execute", record)
-    yield seen
-    for engine in engines:
-        sa.event.remove(engine, "before_cursor_execute", record)
+    try:
+        yield seen
+    finally:
+        for engine in engines:
+            sa.event.remove(engine, "before_cursor_execute", record)
+
+
+@pytest.fixture
+def autocommit_seen(app):
+    """(method, whether the DBAPI connection was in autocommit) of each statement requests run."""
+    with seen_in_requests(
+        app, lambda connection: (request.method, connection.connection.dbapi_connection.autocommit)
+    ) as seen:
+        yield seen
 
 
 def every_engine(app) -> list:
@@ -245,18 +258,10 @@ def test_search_statements_read_what_sqlalchemy_reads(client, monkeypatch):
 @pytest.fixture
 def connections_seen(app):
     """(method, whether on the request's own read connection) of each statement requests run."""
-    seen = []
-
-    def record(connection, *_args):
-        if request:
-            seen.append((request.method, request.environ.get(READ_CONNECTION) is connection))
-
-    engines = every_engine(app)
-    for engine in engines:
-        sa.event.listen(engine, "before_cursor_execute", record)
-    yield seen
-    for engine in engines:
-        sa.event.remove(engine, "before_cursor_execute", record)
+    with seen_in_requests(
+        app, lambda connection: (request.method, request.environ.get(READ_CONNECTION) is connection)
+    ) as seen:
+        yield seen
 
 
 def test_api_reads_run_on_a_connection_of_their_own_and_give_it_back(app, client, connections_seen):
