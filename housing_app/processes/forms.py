@@ -187,7 +187,7 @@ def question_params(element: dict, field_name: str, label_html: Markup) -> dict 
     return None
 
 
-def build_blocks(process: Process, page: Page) -> list[Block]:
+def build_blocks(page: Page, members: list[dict]) -> list[Block]:
     """Layout elements in order; runs of perMember elements repeat once per household member."""
     blocks: list[Block] = []
     run: list[dict] = []
@@ -195,8 +195,8 @@ def build_blocks(process: Process, page: Page) -> list[Block]:
     def flush():
         if not run:
             return
-        for member in process.household_members:
-            items = [_block(element, process, page, member) for element in run]
+        for member in members:
+            items = [_block(element, page, member) for element in run]
             blocks.append(Block(kind="member", member=member, items=items))
         run.clear()
 
@@ -205,12 +205,12 @@ def build_blocks(process: Process, page: Page) -> list[Block]:
             run.append(element)
             continue
         flush()
-        blocks.append(_block(element, process, page, None))
+        blocks.append(_block(element, page, None))
     flush()
     return blocks
 
 
-def _block(element: dict, process: Process, page: Page, member: dict | None) -> Block:
+def _block(element: dict, page: Page, member: dict | None) -> Block:
     condition_field = condition_label = None
     condition = element.get("showWhen")
     if condition:
@@ -266,7 +266,8 @@ def page_form_class(page: Page, slots: list[Slot]) -> type:
 
 def build_page_form(process: Process, page: Page, submitted: bool):
     """A form of this page's class for the process's household, instantiated from the request
-    when `submitted`, else filled from the stored answers."""
+    when `submitted`, else filled from the stored answers. Its markup comes from
+    page_skeletons.render_page_questions (the form's blocks are made only when rendered in full)."""
     slots = list(page_slots(process, page))
     form_class = page_form_class(page, slots)
     values = answer_values(process)
@@ -279,7 +280,6 @@ def build_page_form(process: Process, page: Page, submitted: bool):
         }
         form = form_class(formdata=None, data=data)
     form.slots = slots
-    form.blocks = build_blocks(process, page)
     form.stored_values = values
     return form
 

@@ -161,11 +161,16 @@ class Slot:
 
 def page_slots(process: Process, page: Page) -> Iterator[Slot]:
     """Every question instance on a page, in order (per-member questions once per member)."""
+    return slots_for(page, process.household_members)
+
+
+def slots_for(page: Page, members: list[dict]) -> Iterator[Slot]:
+    """page_slots for a household given as its members."""
     for element in page.elements:
         if not is_question(element):
             continue
         if element.get("perMember"):
-            for member in process.household_members:
+            for member in members:
                 yield Slot(element, member)
         else:
             yield Slot(element, None)

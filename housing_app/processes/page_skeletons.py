@@ -1,0 +1,171 @@
+"""A process page's questions, filled into a skeleton of the whole page's markup.
+
+widgets.py made each GOV.UK control cheaper, but a page of 68 controls still ran the page's
+block macros, built the blocks and the params of every control, and called every widget, on
+every request: most of a process page's cost. Yet the questions' markup of one page differs from
+visit to visit only in the household members' names and ids, the typed answers, and which
+options are checked.
+
+So the page's blocks are rendered once through the full path (the same template and widgets)
+for a stand-in household whose names and ids are placeholders, with a placeholder for each
+typed answer and the same options checked, and the output, split at the placeholders, is kept
+as the page's skeleton. Each visit's page is that skeleton with its own texts, escaped, in the
+placeholders: what the full path would have written. The key holds everything else the markup
+depends on (the page row, which never changes: a changed layout is a new version with new pages;
+each member's role; for each question whether it has a text, and which options are checked), so
+there is nothing to invalidate.
+
+Kept in memory: layout text and markup, members' roles, and which options are checked. Never
+kept: names, ids, typed answers. Rendered in full instead: pages with photo or signature
+questions (their markup lists stored photos and links), forms showing errors, a text the macros
+might reflow (a line break outside a textarea), and templates that reload (development).
+"""
+
+import re
+import secrets
+from collections import Counter
+
+from flask import current_app, render_template
+from markupsafe import Markup, escape
+
+from housing_app.models import Page, Process
+from housing_app.processes.forms import build_blocks, page_form_class
+from housing_app.processes.service import slots_for
+from housing_app.processes.widgets import SkeletonCache
+
+# Placeholders: letters, digits and dashes (escaping leaves them alone), random per process.
+# Codes: "i3" member 3's id as field names hold it (no dashes), "-i3-" the id itself, "n3" the
+# member's full name, "v7" slot 7's typed text, "v7d0" a part (day, month, year) of a date.
+_TOKEN = f"k{secrets.token_hex(8)}"
+_CODE = re.compile(f"{_TOKEN}(-?[inv][0-9]+(?:d[0-9])?-?){_TOKEN}")
+
+TEXT_KINDS = frozenset({"text", "number", "textarea"})
+CHOICE_KINDS = frozenset({"yesno", "radios", "checkboxes", "select"})
+# Only the kinds above are filled into skeletons; photo and signature questions are not.
+ROLE_FIELDS = ("personTenureType", "isResponsible")  # what member_role reads
+
+_UNUSABLE = False  # kept for a key whose rendering did not split cleanly: render in full
+
+page_skeletons = SkeletonCache(256)
+
+
+def placeholder(code: str) -> str:
+    return f"{_TOKEN}{code}{_TOKEN}"
+
+
+def render_page_questions(process: Process, page: Page, form) -> Markup:
+    """The page's questions (and content) as the form shows them."""
+    filled = from_skeleton(process, page, form)
+    if filled is not None:
+        return filled
+    return render_blocks(build_blocks(page, process.household_members), form, process)
+
+
+def render_blocks(blocks, form, process) -> Markup:
+    html = render_template("processes/_page_blocks.html", blocks=blocks, form=form, process=process)
+    return Markup(html)  # noqa: S704 - autoescaped template output
+
+
+def date_parts(field) -> list:
+    """Day, month and year as the date widget writes them (GovDateInput.map_gov_params)."""
+    if field.raw_data is not None:
+        return list(field.raw_data)
+    if field.data:
+        return field.data.strftime("%d %m %Y").split(" ")
+    return [None, None, None]
+
+
+def _has_line_break(text: str) -> bool:
+    return "\n" in text or "\r" in text
+
+
+def from_skeleton(process: Process, page: Page, form) -> Markup | None:
+    """The page's questions from its skeleton, or None when they must be rendered in full."""
+    if current_app.jinja_env.auto_reload:
+        return None
+    members = process.household_members
+    state: list = []
+    texts: dict[str, str] = {}
+    for index, member in enumerate(members):
+        name, member_id = member.get("fullName"), member.get("id")
+        if type(name) is not str or type(member_id) is not str or _has_line_break(name):
+            return None
+        state.append(tuple(member.get(role) for role in ROLE_FIELDS))
+        texts[f"i{index}"] = str(escape(member_id.replace("-", "")))
+        texts[f"-i{index}-"] = str(escape(member_id))
+        texts[f"n{index}"] = str(escape(name))
+    for index, slot in enumerate(form.slots):
+        kind, field = slot.element["type"], form[slot.field_name]
+        if field.errors:
+            return None
+        if kind in TEXT_KINDS:
+            value = field._value()
+            if value and kind != "textarea" and _has_line_break(value):
+                return None
+            state.append(bool(value))
+            if value:
+                texts[f"v{index}"] = str(escape(value))
+        elif kind == "date":
+            parts = date_parts(field)
+            if any(part and (type(part) is not str or _has_line_break(part)) for part in parts):
+                return None
+            state.append(tuple(True if part else part for part in parts))  # a text, None or ""
+            texts.update((f"v{index}d{n}", str(escape(part))) for n, part in enumerate(parts) if part)
+        elif kind in CHOICE_KINDS:
+            state.append(tuple(choice.selected for choice in field.iter_choices()))
+        else:
+            return None
+    key = (page.id, tuple(state))
+    parts = page_skeletons.get(key)
+    if parts is None:
+        parts = make_skeleton(page, members, form) or _UNUSABLE
+        page_skeletons.put(key, parts)
+    if parts is _UNUSABLE:
+        return None
+    filled = list(parts)
+    for index in range(1, len(filled), 2):
+        filled[index] = texts[filled[index]]
+    # The template's own output, with escaped texts where it would have written them.
+    return Markup("".join(filled))  # noqa: S704
+
+
+def make_skeleton(page: Page, members: list[dict], form) -> tuple[str, ...] | None:
+    """Render the page's blocks for a stand-in household and `form`'s state, with placeholders
+    for names, ids and typed texts; split at the placeholders (text, code, text, ..., text).
+    None if a typed text is not written exactly once (a macro changed it, or left it out)."""
+    stand_ins = []
+    for index, member in enumerate(members):
+        stand_in = {"id": placeholder(f"-i{index}-"), "fullName": placeholder(f"n{index}")}
+        stand_in.update((role, member[role]) for role in ROLE_FIELDS if role in member)
+        stand_ins.append(stand_in)
+    slots = list(slots_for(page, stand_ins))
+    stand_in_form = page_form_class(page, slots)(formdata=None, meta={"csrf": False})
+    typed = set()
+    for index, (slot, real_slot) in enumerate(zip(slots, form.slots, strict=True)):
+        field, real = stand_in_form[slot.field_name], form[real_slot.field_name]
+        kind = slot.element["type"]
+        if kind in TEXT_KINDS:
+            if real._value():
+                field.data = placeholder(f"v{index}")
+                typed.add(f"v{index}")
+            else:
+                field.data = real.data
+        elif kind == "date":
+            parts = date_parts(real)
+            field.data = None
+            field.raw_data = None  # no date: none of the three parts (date_parts gives Nones)
+            if any(part is not None for part in parts):
+                field.raw_data = [
+                    placeholder(f"v{index}d{n}") if part else part for n, part in enumerate(parts)
+                ]
+            typed.update(f"v{index}d{n}" for n, part in enumerate(parts) if part)
+        else:
+            field.data = real.data
+    html = str(render_blocks(build_blocks(page, stand_ins), stand_in_form, None))
+    parts = tuple(_CODE.split(html))
+    written = Counter(parts[1::2])
+    names = {f"{prefix}{index}" for index in range(len(members)) for prefix in ("i", "n")}
+    names |= {f"-i{index}-" for index in range(len(members))}
+    if set(written) - names - typed or any(written[code] != 1 for code in typed):
+        return None
+    return parts
