@@ -28,10 +28,10 @@ from collections import Counter
 from flask import current_app, render_template
 from markupsafe import Markup, escape
 
+from housing_app.lru import LRUCache
 from housing_app.models import Page, Process
 from housing_app.processes.forms import build_blocks, page_form_class
 from housing_app.processes.service import slots_for
-from housing_app.processes.widgets import SkeletonCache
 
 # Placeholders: letters, digits and dashes (escaping leaves them alone), random per process.
 # Codes: "i3" member 3's id as field names hold it (no dashes), "-i3-" the id itself, "n3" the
@@ -46,7 +46,7 @@ ROLE_FIELDS = ("personTenureType", "isResponsible")  # what member_role reads
 
 _UNUSABLE = False  # kept for a key whose rendering did not split cleanly: render in full
 
-page_skeletons = SkeletonCache(256)
+page_skeletons = LRUCache(256)
 
 
 def placeholder(code: str) -> str:

@@ -13,6 +13,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
 from housing_app.extensions import db
+from housing_app.lru import LRUCache
 from housing_app.models import (
     Answer,
     Page,
@@ -221,6 +222,43 @@ def find_page(process: Process, page_key: str) -> Page | None:
         .options(joinedload(Page.section))  # its title heads the page
     )
     return db.session.scalar(query)
+
+
+@dataclass(frozen=True)
+class SectionTitle:
+    id: uuid.UUID
+    title: str
+
+
+@dataclass(frozen=True)
+class PageLayout:
+    """What showing a page needs of its row (id, key, title, elements, its section's title),
+    kept once read: a page row never changes (a changed layout is a new version with new pages),
+    and reading it (its elements are the page's whole layout, as JSON) cost a process page's
+    GET as much as rendering its questions. Nothing here is a resident's."""
+
+    id: uuid.UUID
+    key: str
+    title: str
+    elements: list[dict]
+    section: SectionTitle
+
+
+_page_layouts = LRUCache(512)
+
+
+def page_layout(process: Process, page_key: str) -> PageLayout | None:
+    """find_page's page as a PageLayout, read from the database once per worker."""
+    cache_key = (process.layout_version_id, page_key)
+    layout = _page_layouts.get(cache_key)
+    if layout is None:
+        page = find_page(process, page_key)
+        if page is None:
+            return None
+        section = SectionTitle(page.section.id, page.section.title)
+        layout = PageLayout(page.id, page.key, page.title, page.elements, section)
+        _page_layouts.put(cache_key, layout)
+    return layout
 
 
 def save_page_answers(process: Process, page: Page, values: dict[tuple[str, str | None], object]) -> bool:

@@ -22,6 +22,7 @@ from housing_app.processes.service import (
     ProcessError,
     can_access,
     find_page,
+    page_layout,
     parse_crm_guid,
     process_types,
     save_page_answers,
@@ -118,7 +119,8 @@ def task_list(process_id):
 @login_required
 def page(process_id, page_key):
     process = load_process(process_id)
-    page = find_page(process, page_key) or abort(404)
+    # Showing a page needs only its layout (kept once read); saving one needs its row.
+    page = (find_page if request.method == "POST" else page_layout)(process, page_key) or abort(404)
     if process.is_submitted:
         if request.method == "POST":
             abort(409)

@@ -21,8 +21,7 @@ answers and error messages are never kept. The cache is per process and bounded 
 
 import re
 import secrets
-import threading
-from collections import Counter, OrderedDict
+from collections import Counter
 from weakref import WeakKeyDictionary
 
 from flask import current_app
@@ -38,6 +37,8 @@ from govuk_frontend_wtf.wtforms_widgets import (
 )
 from jinja2 import Environment
 from markupsafe import Markup, escape
+
+from housing_app.lru import LRUCache
 
 # The template govuk_frontend_wtf would render -> (the GOV.UK macro file, the macro) it calls.
 MACROS = {
@@ -146,34 +147,7 @@ def fillable(text) -> bool:
     return True
 
 
-class SkeletonCache:
-    """A small thread-safe LRU of rendered skeletons."""
-
-    def __init__(self, size: int = 4096):
-        self.size = size
-        self.entries: OrderedDict = OrderedDict()
-        self.lock = threading.Lock()
-
-    def get(self, key):
-        with self.lock:
-            entry = self.entries.get(key)
-            if entry is not None:
-                self.entries.move_to_end(key)
-            return entry
-
-    def put(self, key, entry) -> None:
-        with self.lock:
-            self.entries[key] = entry
-            self.entries.move_to_end(key)
-            while len(self.entries) > self.size:
-                self.entries.popitem(last=False)
-
-    def clear(self) -> None:
-        with self.lock:
-            self.entries.clear()
-
-
-skeletons = SkeletonCache(2048)
+skeletons = LRUCache(2048)
 
 
 class DirectRender:

@@ -145,3 +145,31 @@ def test_a_page_with_errors_is_rendered_in_full(officer_client, household_visits
     assert html.select_one(f"input[name={name}]")["value"] == "twelve <pounds>"
     assert "must be a number" in html.select_one(".govuk-error-message").text
     assert page_skeletons._TOKEN not in response.get_data(as_text=True)
+
+
+def test_a_pages_layout_is_read_once_and_is_the_rows(app, household_visits):
+    """page_layout reads a page's row the first time only; what it keeps is the row's layout."""
+    from sqlalchemy import event
+
+    from housing_app.processes.service import page_layout
+
+    visit = household_visits[0]
+    statements = []
+
+    def record(_conn, _cursor, statement, *_args):
+        statements.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", record)
+    try:
+        first = page_layout(visit, "present-for-check")
+        reads = [s for s in statements if "process_pages" in s]
+        again = page_layout(visit, "present-for-check")
+        assert page_layout(visit, "no-such-page") is None
+    finally:
+        event.remove(db.engine, "before_cursor_execute", record)
+    assert len(reads) == 1
+    assert again is first
+    assert len([s for s in statements if "process_pages" in s]) == 2  # the missing page, not cached
+    row = find_page(visit, "present-for-check")
+    assert (first.id, first.key, first.title, first.elements) == (row.id, row.key, row.title, row.elements)
+    assert (first.section.id, first.section.title) == (row.section.id, row.section.title)
