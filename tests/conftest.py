@@ -16,7 +16,7 @@ from flask import g
 from flask_migrate import upgrade
 
 from housing_app import create_app
-from housing_app.database import read_engine
+from housing_app.database import held_read_connections, read_engine
 from housing_app.extensions import db as _db
 from housing_app.models import ApiToken, User
 from tests.html import parse
@@ -99,8 +99,9 @@ def app(database, tmp_path_factory):
         upgrade()
     yield app
     with app.app_context():
-        _db.engine.dispose()
-        read_engine(app).dispose()  # API reads' autocommit pool on PostgreSQL
+        for engine in {_db.engine, read_engine(app)}:
+            held_read_connections.close(engine)  # the one this thread kept for API reads
+            engine.dispose()  # read_engine: API reads' autocommit pool on PostgreSQL
 
 
 @pytest.fixture(autouse=True)

@@ -1,17 +1,26 @@
 """Database connections (housing_app/database.py): idle connections are checked before use and
 API reads run without a transaction, on a real PostgreSQL server."""
 
+import gc
 import json
+import threading
 import uuid
 from contextlib import contextmanager
 from datetime import date
 
+import psycopg
 import pytest
 import sqlalchemy as sa
 from flask import request
 
 from housing_app.api.auth import _TOKEN_BY_HASH
-from housing_app.database import READ_CONNECTION, DirectStatement, ping_after_idle, read_engine
+from housing_app.database import (
+    READ_CONNECTION,
+    DirectStatement,
+    HeldReadConnections,
+    ping_after_idle,
+    read_engine,
+)
 from housing_app.extensions import db
 from housing_app.models import ApiToken
 from housing_app.models.base import utcnow
@@ -264,25 +273,109 @@ def connections_seen(app):
         yield seen
 
 
-def test_api_reads_run_on_a_connection_of_their_own_and_give_it_back(app, client, connections_seen):
+def test_api_reads_run_on_a_connection_of_their_own_kept_between_requests(app, client, connections_seen):
     headers = make_token("tenures:read", "tenures:write")
     created = client.post("/api/v1/tenures", json=tenure_payload(), headers=headers)
     assert created.status_code == 201
     db.session.remove()  # as between two real requests
     checked_out = [engine.pool.checkedout() for engine in every_engine(app)]
-
-    read = client.get(f"/api/v1/tenures/{created.json['id']}", headers=headers)
-    searched = client.get("/api/v1/tenures?lastName=bloggs", headers=headers)
-    healthy = client.get("/api/v1/healthcheck/ping")
+    used = set()
+    app.after_request_funcs.setdefault(None, []).append(remember := lambda r: used.add(read_conn()) or r)
+    try:
+        read = client.get(f"/api/v1/tenures/{created.json['id']}", headers=headers)
+        searched = client.get("/api/v1/tenures?lastName=bloggs", headers=headers)
+        healthy = client.get("/api/v1/healthcheck/ping")
+    finally:
+        app.after_request_funcs[None].remove(remember)
 
     assert (read.status_code, searched.status_code, healthy.status_code) == (200, 200, 200)
     assert searched.json["results"][0]["id"] == created.json["id"]
     assert not db.session.registry.has()  # no ORM session was opened for them
-    assert [engine.pool.checkedout() for engine in every_engine(app)] == checked_out  # all given back
+    assert len(used) == 1  # one connection, kept from one read to the next
+    held = used.pop()
+    assert not held.in_transaction()  # nothing left open between requests
+    dbapi_connection = held.connection.dbapi_connection
+    if db.engine.dialect.name == "postgresql":
+        assert dbapi_connection.info.transaction_status == psycopg.pq.TransactionStatus.IDLE
+    else:
+        assert dbapi_connection.in_transaction is False
+    after = [engine.pool.checkedout() for engine in every_engine(app)]
+    assert sum(after) - sum(checked_out) in (0, 1)  # at most the one this thread keeps
     reads = [own for method, own in connections_seen if method == "GET"]
     writes = [own for method, own in connections_seen if method == "POST"]
     assert len(reads) >= 4 and all(reads)
     assert writes and not any(writes)
+
+
+def read_conn():
+    return request.environ.get(READ_CONNECTION)
+
+
+@pytest.fixture
+def file_engine(tmp_path):
+    engine = sa.create_engine(f"sqlite:///{tmp_path / 'held.sqlite'}")
+    yield engine
+    engine.dispose()
+
+
+def test_a_held_connection_is_kept_and_what_it_began_rolled_back(file_engine):
+    held = HeldReadConnections()
+    first = held.take(file_engine, idle_seconds=30)
+    first.execute(sa.text("SELECT 1")).scalar()  # SQLAlchemy begins a transaction
+    assert first.in_transaction()
+    held.put_back(first)
+    assert not first.in_transaction()
+    assert held.take(file_engine, idle_seconds=30) is first
+    assert file_engine.pool.checkedout() == 1
+    held.close(file_engine)
+    assert first.closed and file_engine.pool.checkedout() == 0
+
+
+def test_a_threads_held_connection_goes_back_to_the_pool_when_the_thread_ends(file_engine):
+    held = HeldReadConnections()
+
+    def one_request():
+        held.put_back(held.take(file_engine, idle_seconds=30))
+
+    thread = threading.Thread(target=one_request)
+    thread.start()
+    thread.join()
+    assert file_engine.pool.checkedout() == 1  # until the thread is gone
+    del thread
+    gc.collect()
+    assert file_engine.pool.checkedout() == 0
+
+
+def test_a_listener_added_after_a_connection_was_kept_sees_its_statements(file_engine):
+    """Instrumentation (or a test) attached to the engine later still sees what reads run."""
+    held = HeldReadConnections()
+    first = held.take(file_engine, idle_seconds=30)
+    held.put_back(first)
+    statements = []
+    sa.event.listen(file_engine, "before_cursor_execute", lambda *args: statements.append(args[2]))
+    assert held.take(file_engine, idle_seconds=30) is first
+    assert _TOKEN_BY_HASH._watched(first)
+    first.execute(sa.text("SELECT 2")).scalar()
+    assert statements == ["SELECT 2"]
+    held.close(file_engine)
+
+
+def test_a_held_connection_dropped_while_idle_is_replaced_before_use(postgres_url):
+    engine = sa.create_engine(postgres_url, isolation_level="AUTOCOMMIT")
+    held = HeldReadConnections()
+    first = held.take(engine, idle_seconds=0)
+    pid = first.exec_driver_sql("SELECT pg_backend_pid()").scalar()
+    held.put_back(first)
+    assert held.take(engine, idle_seconds=3600) is first  # used a moment ago: kept, not pinged
+    held.put_back(first)
+    terminate(postgres_url, pid)
+
+    second = held.take(engine, idle_seconds=0)  # idle past the threshold: pinged, found dead
+
+    assert second is not first
+    assert second.exec_driver_sql("SELECT pg_backend_pid()").scalar() != pid
+    held.close(engine)
+    engine.dispose()
 
 
 def test_a_write_reads_on_the_session_it_writes_with(client, connections_seen):

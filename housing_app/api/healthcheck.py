@@ -21,7 +21,7 @@ class HealthSchema(Schema):
 def ping():
     """Health check: 200 when the database answers, 503 when it does not."""
     try:
-        read_connection().exec_driver_sql("SELECT 1")
+        read_connection().exec_driver_sql("SELECT 1").scalar()  # read: no statement left open
     except Exception:  # any failure to reach the database means unhealthy
         return {"healthy": False, "database": "unreachable"}, 503
     return {"healthy": True, "database": "reachable"}
