@@ -9,10 +9,10 @@ each change; clients cannot edit or delete history.
 
 from datetime import timedelta
 
-from flask_smorest import Blueprint
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from housing_app.api.auth import require_scope
+from housing_app.api.blueprint import Blueprint
 from housing_app.api.cursor_paging import PageQuerySchema, PaginationDetailsSchema, keyset_page
 from housing_app.api.errors import ApiError, document_errors
 from housing_app.api.fields import CamelCaseSchema, RFC3339DateTime

@@ -13,13 +13,13 @@ Every change is recorded in the activity history in the same transaction.
 import uuid
 
 from flask import has_request_context, request, url_for
-from flask_smorest import Blueprint
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 from sqlalchemy import update
 from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 
 from housing_app.api.auth import require_scope
+from housing_app.api.blueprint import Blueprint
 from housing_app.api.cursor_paging import PageQuerySchema, PaginationDetailsSchema, keyset_page
 from housing_app.api.errors import ApiError, document_errors
 from housing_app.api.fields import CamelCaseSchema, RFC3339DateTime

@@ -1,8 +1,8 @@
 """GET /api/v1/healthcheck/ping: is the app up and can it reach its database."""
 
-from flask_smorest import Blueprint
 from marshmallow import Schema, fields
 
+from housing_app.api.blueprint import Blueprint
 from housing_app.database import read_connection, reads_on_own_connection
 
 blp = Blueprint("healthcheck", __name__, url_prefix="/api/v1/healthcheck", description="Service health")

@@ -3,9 +3,9 @@
 import uuid
 
 from flask import Response, request
-from flask_smorest import Blueprint
 
 from housing_app.api.auth import require_scope
+from housing_app.api.blueprint import Blueprint
 from housing_app.api.errors import ApiError
 from housing_app.services import pdf
 from housing_app.services.storage import StorageError

@@ -6,11 +6,11 @@ import uuid
 
 from flask import g, request, send_file, url_for
 from flask_login import current_user
-from flask_smorest import Blueprint
 from flask_smorest.fields import Upload
 from marshmallow import fields, validate
 
 from housing_app.api.auth import require_scope
+from housing_app.api.blueprint import Blueprint
 from housing_app.api.errors import ApiError, error_item
 from housing_app.api.fields import CamelCaseSchema, ErrorsSchema, RFC3339DateTime
 from housing_app.api.value_fields import check_data

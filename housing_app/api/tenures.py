@@ -10,11 +10,11 @@ import json
 import uuid
 
 from flask import Response, current_app, jsonify, request, url_for
-from flask_smorest import Blueprint
 from itsdangerous import BadSignature, URLSafeSerializer
 from marshmallow import RAISE
 
 from housing_app.api.auth import require_scope
+from housing_app.api.blueprint import Blueprint
 from housing_app.api.errors import ApiError
 from housing_app.api.fields import ErrorsSchema
 from housing_app.api.tenure_schemas import (
