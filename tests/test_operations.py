@@ -9,7 +9,7 @@ from flask import Flask
 
 import housing_app
 from housing_app import create_app
-from housing_app.request_logging import JsonFormatter, request_line
+from housing_app.request_logging import JsonFormatter, new_correlation_id, request_line
 from housing_app.security import init_security_headers
 from tests.html import parse
 
@@ -58,6 +58,15 @@ def request_log_lines():
         logger.removeHandler(handler)
         logger.setLevel(old_level)
         lines.extend(stream.getvalue().splitlines())
+
+
+def test_generated_correlation_ids_are_random_version_4_uuids_as_uuid_writes_them():
+    generated = [new_correlation_id() for _ in range(2000)]
+    assert len(set(generated)) == len(generated)
+    for text in generated:
+        parsed = uuid.UUID(text)
+        assert parsed.version == 4 and parsed.variant == uuid.RFC_4122
+        assert str(parsed) == text  # lower case, dashes where uuid puts them
 
 
 def test_log_lines_carry_the_correlation_id_and_no_query_string(client):
@@ -190,7 +199,7 @@ def test_a_request_line_is_written_as_the_json_formatter_writes_any_record():
         logger.name, logging.INFO, __file__, 0, "request", (), None, extra={"fields": fields}
     )
 
-    written = request_line(record.created, fields)
+    written = request_line(record.created, *fields.values())
 
     assert written == JsonFormatter().format(record)
     assert json.loads(written)["route"] == fields["route"]
