@@ -15,6 +15,7 @@ from flask import request
 
 from housing_app.api.auth import _TOKEN_BY_HASH
 from housing_app.database import (
+    _KEPT_CURSOR,
     READ_CONNECTION,
     DirectStatement,
     HeldReadConnections,
@@ -414,3 +415,43 @@ def test_api_reads_on_a_database_server_use_connections_opened_in_autocommit(app
         )
     with db.engine.connect() as connection:
         assert connection.connection.dbapi_connection.autocommit is False  # writes keep transactions
+
+
+def test_direct_statements_on_a_database_server_share_one_cursor_per_connection(postgres_url):
+    engine = sa.create_engine(postgres_url, isolation_level="AUTOCOMMIT")
+    doubled = DirectStatement(sa.select((sa.bindparam("n", type_=sa.Integer) * 2).label("doubled")))
+    divided = DirectStatement(
+        sa.select(sa.type_coerce(sa.bindparam("n", type_=sa.Integer) / 0, sa.Integer).label("divided"))
+    )
+    held = HeldReadConnections()
+    connection = held.take(engine, idle_seconds=3600)
+    pooled = connection.connection
+
+    assert doubled.scalar(connection, n=2) == 4
+    kept = pooled.info[_KEPT_CURSOR]
+    assert doubled.all(connection, n=3) == [(6,)] and doubled.scalar(connection, n=5) == 10
+    assert pooled.info[_KEPT_CURSOR] is kept  # one cursor for every call on the connection
+
+    with pytest.raises(psycopg.errors.DivisionByZero):
+        divided.scalar(connection, n=1)
+    assert kept.closed and _KEPT_CURSOR not in pooled.info  # an error: that cursor is dropped
+    assert doubled.scalar(connection, n=7) == 14  # and the next call makes another
+    assert pooled.info[_KEPT_CURSOR] is not kept
+
+    pid = connection.exec_driver_sql("SELECT pg_backend_pid()").scalar()
+    held.put_back(connection)
+    terminate(postgres_url, pid)
+    replaced = held.take(engine, idle_seconds=0)  # pinged, found dead, replaced
+    assert replaced is not connection
+    assert doubled.scalar(replaced, n=8) == 16  # a cursor of the new connection
+    assert replaced.connection.info[_KEPT_CURSOR].connection is replaced.connection.dbapi_connection
+    held.close(engine)
+    engine.dispose()
+
+
+def test_direct_statements_on_sqlite_close_their_cursor_each_time(app):
+    if db.engine.dialect.name != "sqlite":
+        pytest.skip("SQLite's own behaviour")
+    connection = db.session.connection()
+    assert _DOCUMENT_BY_ID.first(connection, id=uuid.uuid4()) is None
+    assert _KEPT_CURSOR not in connection.connection.info  # its open statement would hold the file
