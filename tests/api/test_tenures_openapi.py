@@ -98,3 +98,18 @@ def test_the_docs_page_serves_swagger_ui(client):
     response = client.get("/api/docs")
     assert response.status_code == 200
     assert b"swagger" in response.data.lower()
+
+
+def test_documentation_decorators_describe_a_view_without_wrapping_it(app, client):
+    """blp.doc and blp.alt_response (housing_app/api/blueprint.py) add to the document only: the
+    view served for a read by id is its scope check, flask-smorest's response and the view."""
+    view, layers = app.view_functions["tenures.get_tenure"], 0
+    while hasattr(view, "__wrapped__"):
+        view, layers = view.__wrapped__, layers + 1
+    assert view.__name__ == "get_tenure" and layers == 2
+
+    operation = client.get("/api/v1/openapi.json").json["paths"]["/api/v1/tenures/{tenure_id}"]["get"]
+    assert {"200", "304", "401", "403", "404"} <= set(operation["responses"])
+    assert any(parameter["name"] == "If-None-Match" for parameter in operation["parameters"])
+    example = operation["responses"]["404"]["content"]["application/json"]["example"]
+    assert example["errors"][0]["developerMessage"]
