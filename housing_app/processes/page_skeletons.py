@@ -19,13 +19,23 @@ Kept in memory: layout text and markup, members' roles, and which options are ch
 kept: names, ids, typed answers. Rendered in full instead: pages with photo or signature
 questions (their markup lists stored photos and links), forms showing errors, a text the macros
 might reflow (a line break outside a textarea), and templates that reload (development).
+
+The page around the questions (GOV.UK template, header, navigation, headings, buttons, footer)
+is kept the same way, as a shell per page, officer name and script root, with placeholders for
+the visit's id, reference and address, the CSRF token and the questions: rendering that
+template was a third of a page's cost. It keeps no more than the officer sees on every page.
+Pages with flashed messages or errors are rendered in full.
 """
 
 import re
 import secrets
 from collections import Counter
+from types import SimpleNamespace
 
-from flask import current_app, render_template
+from flask import current_app, g, render_template, request, session
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup, escape
 
 from housing_app.lru import LRUCache
@@ -38,6 +48,9 @@ from housing_app.processes.service import slots_for
 # member's full name, "v7" slot 7's typed text, "v7d0" a part (day, month, year) of a date.
 _TOKEN = f"k{secrets.token_hex(8)}"
 _CODE = re.compile(f"{_TOKEN}(-?[inv][0-9]+(?:d[0-9])?-?){_TOKEN}")
+# The shell's codes are words: what each stands for, and how many times the page must write it.
+_SHELL_CODE = re.compile(f"{_TOKEN}([a-z]+){_TOKEN}")
+SHELL_TEXTS = {"process": None, "reference": 1, "address": 1, "csrf": None, "questions": 1}
 
 TEXT_KINDS = frozenset({"text", "number", "textarea"})
 CHOICE_KINDS = frozenset({"yesno", "radios", "checkboxes", "select"})
@@ -47,6 +60,7 @@ ROLE_FIELDS = ("personTenureType", "isResponsible")  # what member_role reads
 _UNUSABLE = False  # kept for a key whose rendering did not split cleanly: render in full
 
 page_skeletons = LRUCache(256)
+page_shells = LRUCache(256)
 
 
 def placeholder(code: str) -> str:
@@ -167,5 +181,71 @@ def make_skeleton(page: Page, members: list[dict], form) -> tuple[str, ...] | No
     names = {f"{prefix}{index}" for index in range(len(members)) for prefix in ("i", "n")}
     names |= {f"-i{index}-" for index in range(len(members))}
     if set(written) - names - typed or any(written[code] != 1 for code in typed):
+        return None
+    return parts
+
+
+PAGE_TEMPLATE = "processes/page.html"
+
+
+def render_page(process: Process, page: Page, form, questions_html: Markup) -> str:
+    """The process page (open for answers) as render_template writes it, from its shell when
+    it has one."""
+    context = {"process": process, "page": page, "form": form, "questions_html": questions_html}
+    if current_app.jinja_env.auto_reload or form.errors or session.get("_flashes"):
+        return render_template(PAGE_TEMPLATE, **context, read_only=False)
+    key = (page.id, current_user.name, request.script_root)
+    parts = page_shells.get(key)
+    if parts is None:
+        parts = make_page_shell(process, page) or _UNUSABLE
+        page_shells.put(key, parts)
+    if parts is _UNUSABLE:
+        return render_template(PAGE_TEMPLATE, **context, read_only=False)
+    texts = {
+        "process": str(process.id),
+        "reference": str(escape(process.reference)),
+        "address": str(escape(process.address)),
+        "csrf": str(escape(generate_csrf())),
+        "questions": str(questions_html),
+    }
+    filled = list(parts)
+    for index in range(1, len(filled), 2):
+        filled[index] = texts[filled[index]]
+    return "".join(filled)
+
+
+def make_page_shell(process: Process, page: Page) -> tuple[str, ...] | None:
+    """The page rendered for a stand-in visit whose id, reference and address are placeholders,
+    with a placeholder CSRF token and questions; split at the placeholders. None if a text is
+    not written as often as SHELL_TEXTS says (the template changed what it does with it)."""
+    stand_in = SimpleNamespace(
+        id=placeholder("process"),
+        reference=placeholder("reference"),
+        address=placeholder("address"),
+        process_type=process.process_type,
+        submitted_at=None,
+    )
+    token_name = current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token")
+    real_token = g.pop(token_name, None)
+    setattr(g, token_name, placeholder("csrf"))  # generate_csrf hands out what g holds
+    try:
+        form = FlaskForm(formdata=None)
+        html = render_template(
+            PAGE_TEMPLATE,
+            process=stand_in,
+            page=page,
+            form=form,
+            questions_html=Markup(placeholder("questions")),  # noqa: S704 - a placeholder
+            read_only=False,
+        )
+    finally:
+        g.pop(token_name, None)
+        if real_token is not None:
+            setattr(g, token_name, real_token)
+    parts = tuple(_SHELL_CODE.split(html))
+    written = Counter(parts[1::2])
+    if set(written) - set(SHELL_TEXTS) or _CODE.search(html):
+        return None
+    if any(times is not None and written[code] != times for code, times in SHELL_TEXTS.items()):
         return None
     return parts

@@ -16,7 +16,7 @@ from housing_app.extensions import db
 from housing_app.models import Process, ProcessPhoto, ProcessType, Tenure
 from housing_app.processes import bp
 from housing_app.processes.forms import build_page_form, read_submission
-from housing_app.processes.page_skeletons import render_page_questions
+from housing_app.processes.page_skeletons import render_page, render_page_questions
 from housing_app.processes.photos import max_photo_bytes
 from housing_app.processes.service import (
     ProcessError,
@@ -138,14 +138,7 @@ def page(process_id, page_key):
             return redirect(
                 next_url(process, page) if continuing else url_for(".task_list", process_id=process.id)
             )
-    return render_template(
-        "processes/page.html",
-        process=process,
-        page=page,
-        form=form,
-        questions_html=render_page_questions(process, page, form),
-        read_only=False,
-    )
+    return render_page(process, page, form, render_page_questions(process, page, form))
 
 
 def next_url(process: Process, page) -> str:

@@ -7,6 +7,8 @@ import uuid
 from datetime import date
 
 import pytest
+from bs4 import BeautifulSoup
+from markupsafe import Markup
 
 from housing_app.extensions import db
 from housing_app.models import Process
@@ -14,7 +16,7 @@ from housing_app.processes import page_skeletons
 from housing_app.processes.forms import build_blocks, build_page_form
 from housing_app.processes.layouts import is_question, options_of
 from housing_app.processes.service import find_page, page_slots, save_page_answers
-from tests.html import parse
+from tests.html import assert_well_formed, parse
 from tests.processes.conftest import make_tenure, start
 from tests.processes.test_answers import post_page
 
@@ -173,3 +175,96 @@ def test_a_pages_layout_is_read_once_and_is_the_rows(app, household_visits):
     row = find_page(visit, "present-for-check")
     assert (first.id, first.key, first.title, first.elements) == (row.id, row.key, row.title, row.elements)
     assert (first.section.id, first.section.title) == (row.section.id, row.section.title)
+
+
+AWKWARD_ADDRESS = 'Flat 2 "Top" & <Rear>, 9 O\'Brien Street, London E8 3BB'
+
+
+def parse_text(html: str) -> BeautifulSoup:
+    page = BeautifulSoup(html, "html.parser")
+    assert_well_formed(page)
+    return page
+
+
+def render_both(app, officer, process, page_key) -> tuple[str, str, str]:
+    """The page as render_template writes it, then twice through render_page (making its shell,
+    then from it), all in one request, so that the CSRF token is the same in each."""
+    from flask import render_template
+    from flask_login import login_user
+
+    with app.test_request_context("/"):
+        login_user(officer)
+        page = find_page(process, page_key)
+        form = build_page_form(process, page, submitted=False)
+        questions = page_skeletons.render_page_questions(process, page, form)
+        full = render_template(
+            "processes/page.html",
+            process=process,
+            page=page,
+            form=form,
+            questions_html=questions,
+            read_only=False,
+        )
+        first = page_skeletons.render_page(process, page, form, questions)
+        again = page_skeletons.render_page(process, page, form, questions)
+    return full, first, again
+
+
+def test_every_page_from_its_shell_is_the_full_rendering(app, layouts, csrf_enabled):
+    from tests.conftest import make_user
+
+    officer = make_user("officer", name="Siân O'Neill & <Team>")
+    members = [(uuid.uuid4(), name, index == 0, date(1970 + index, 1, 2)) for index, name in enumerate(NAMES)]
+    tenure = make_tenure(AWKWARD_ADDRESS, members)
+    visits = [start(tenure, officer), start(tenure, officer, "home_check")]
+    page_skeletons.page_shells.clear()
+    for process in visits:
+        for layout_page in process.layout_version.pages:
+            full, first, again = render_both(app, officer, process, layout_page.key)
+            assert first == full, layout_page.key
+            assert again == full, layout_page.key
+    assert len(page_skeletons.page_shells.entries) == sum(len(v.layout_version.pages) for v in visits)
+    assert all(parts for parts in page_skeletons.page_shells.entries.values())
+    html = parse_text(full)
+    assert html.select_one(".app-process-context").text == f"{visits[1].reference} · {AWKWARD_ADDRESS}"
+    tokens = {i["value"] for i in html.select("input[name=csrf_token]")}
+    assert len(tokens) == 1 and page_skeletons._TOKEN not in tokens.pop()
+    kept = "".join("".join(parts) for parts in page_skeletons.page_shells.entries.values())
+    for visit in visits:
+        assert str(visit.id) not in kept and visit.reference not in kept
+    assert "O&#39;Brien" not in kept and "Brien" not in kept
+    assert "Siân O&#39;Neill &amp; &lt;Team&gt;" in kept  # the officer's own name, as every page shows it
+
+
+def test_a_page_with_a_flashed_message_is_rendered_in_full(app, officer, household_visits):
+    from flask import flash
+    from flask_login import login_user
+
+    visit = household_visits[0]
+    page_skeletons.page_shells.clear()
+    render_both(app, officer, visit, "present-for-check")  # the page's shell is made
+    with app.test_request_context("/"):
+        login_user(officer)
+        flash("Your answers were saved.", "success")
+        page = find_page(visit, "present-for-check")
+        form = build_page_form(visit, page, submitted=False)
+        html = page_skeletons.render_page(visit, page, form, Markup("<p>questions</p>"))
+    banner = parse_text(html).select_one(".govuk-notification-banner")
+    assert banner is not None and "Your answers were saved." in banner.text
+
+
+def test_a_save_with_the_token_of_a_page_from_its_shell(officer_client, household_visits, csrf_enabled):
+    """The CSRF token the shell writes is this session's: a save with it is accepted."""
+    from tests.processes.test_answers import stored
+
+    visit = household_visits[0]
+    page_skeletons.page_shells.clear()
+    path = f"/processes/{visit.id}/pages/present-for-check"
+    officer_client.get(path)
+    html = parse(officer_client.get(path))  # from the shell made by the first
+    assert page_skeletons.page_shells.entries
+    token = html.select_one("form[method=post] input[name=csrf_token]")["value"]
+    data = {"csrf_token": token, "tenantPresent": "no", "action": "later"}
+    response = officer_client.post(path, data=data)
+    assert response.status_code == 302
+    assert stored(visit)[("tenantPresent", None)] == "no"
