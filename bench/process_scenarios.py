@@ -163,15 +163,22 @@ def largest_page(browser: Browser, process_path: str) -> tuple[str, str, FormFie
 def build(server, manifest: dict, timing: dict, routes, log) -> list:
     render = Scenario("process_page_render", "Render a process page", "page")
     save = Scenario("process_page_save", "Save a process page", "save", expect=(302, 303))
+    bound = Scenario(
+        "process_page_signed_in_bound",
+        "Baseline, not the product: the least a signed-in page costs (sign-in check and the visit's "
+        "row, then the same page precomputed: bench/signed_in_bound.py)",
+        "page",
+        server="signed_in_bound",
+    )
     pdf = Scenario(
         "pdf_full_check", "PDF of a full Tenancy and Household Check (6 members, 10 photos)", "pdf"
     )
     if not has_pdf_renderer():
         pdf.available, pdf.note = False, "not available: the product cannot make a process PDF yet"
     if not has_rule(routes, "/pages/") or not has_rule(routes, "/processes/new"):
-        for scenario in (render, save):
+        for scenario in (render, save, bound):
             scenario.available, scenario.note = False, "not available: the product has no process pages yet"
-        return [render, save, pdf]
+        return [render, save, bound, pdf]
     try:
         load_layouts(server.environment)
         browser = Browser(server.url(""))
@@ -183,9 +190,9 @@ def build(server, manifest: dict, timing: dict, routes, log) -> list:
         process_path = start_check(browser, tenure_id)
         page_path, html, fields = largest_page(browser, process_path)
     except SetupError as exc:
-        for scenario in (render, save):
+        for scenario in (render, save, bound):
             scenario.available, scenario.note = False, f"not available: {exc}"
-        return [render, save, pdf]
+        return [render, save, bound, pdf]
     cookie = {"Cookie": browser.cookie_header()}
     title = re.search(r"<h1[^>]*>([^<]+)</h1>", html)
     page_title = title.group(1).strip() if title else page_path.rsplit("/", 1)[-1]
@@ -201,5 +208,7 @@ def build(server, manifest: dict, timing: dict, routes, log) -> list:
             "body": body,
         }
     ]
+    process_id = process_path.rstrip("/").rsplit("/", 1)[-1]
+    bound.requests = [{"method": "GET", "path": f"/bench/signed-in-bound/{process_id}", "headers": cookie}]
     log(f"process page {page_path}: {fields.controls} controls")
-    return [render, save, pdf]
+    return [render, save, bound, pdf]

@@ -277,6 +277,13 @@ class Scenario:
     note: str = ""
     # For "once" scenarios: separate request lists for the latency and throughput phases.
     phase_requests: dict | None = None
+    # The server that answers: "app" (the product) or a baseline of its own (BASELINE_SERVERS).
+    server: str = "app"
+
+
+# Baselines served by an app of their own, in the product's environment and gunicorn
+# configuration: {server: (wsgi target, the scenario whose floor body they answer with)}.
+BASELINE_SERVERS = {"signed_in_bound": ("bench.signed_in_bound:app", "process_page_render")}
 
 
 def build_scenarios(app_server: Server, manifest: dict, scale: str, log) -> list[Scenario]:
@@ -480,6 +487,7 @@ def bench_database(database: str, manifest: dict, scale: str, only: set[str] | N
         "/api/v1/healthcheck/ping",
     )
     floor_server = None
+    servers = {"app": app_server}
     results = {}
     try:
         app_server.wait_ready()
@@ -488,7 +496,7 @@ def bench_database(database: str, manifest: dict, scale: str, only: set[str] | N
             scenario_list = [s for s in scenario_list if s.name in only]
         bodies = {}
         for scenario in scenario_list:
-            if not scenario.available or scenario.kind == "pdf":
+            if not scenario.available or scenario.kind == "pdf" or scenario.server != "app":
                 continue
             status, body = probe(app_server, scenario)
             if status not in scenario.expect:
@@ -500,8 +508,16 @@ def bench_database(database: str, manifest: dict, scale: str, only: set[str] | N
             if scenario.kind == "save":  # the floor answers a save with a redirect; no body to copy
                 text = ""
             bodies[scenario.name] = {"kind": kind, "text": text}
+        for scenario in scenario_list:  # a baseline's floor is its product scenario's
+            if scenario.available and scenario.server != "app":
+                copied = BASELINE_SERVERS[scenario.server][1]
+                if copied in bodies:
+                    bodies[scenario.name] = bodies[copied]
+                else:
+                    scenario.available, scenario.note = False, f"not available: {copied} was not measured"
         bodies_path = DATA_DIR / f"floor-bodies-{database}.json"
         bodies_path.write_text(json.dumps(bodies))
+        servers.update(start_baseline_servers(scenario_list, manifest, database, bodies_path, bodies, log))
         floor_server = Server(
             f"{database} floor",
             "bench.floor_app:app",
@@ -522,7 +538,7 @@ def bench_database(database: str, manifest: dict, scale: str, only: set[str] | N
                 results[scenario.name] = entry
                 log(f"{database} {scenario.name}: {entry.get('seconds')} s, {entry.get('peakMemoryMb')} MiB")
                 continue
-            app, floor = measure_pair(app_server, floor_server, scenario, timing)
+            app, floor = measure_pair(servers[scenario.server], floor_server, scenario, timing)
             entry.update(
                 {
                     "app": app,
@@ -542,7 +558,8 @@ def bench_database(database: str, manifest: dict, scale: str, only: set[str] | N
                 f"statuses {app['throughput']['statuses']}"
             )
     finally:
-        app_server.stop()
+        for server in servers.values():
+            server.stop()
         if floor_server:
             floor_server.stop()
     load_info = {
@@ -563,6 +580,40 @@ def bench_database(database: str, manifest: dict, scale: str, only: set[str] | N
     }
     load_info["warm"] = warm
     return {"load": load_info, "scenarios": results, "targets": targets.evaluate(results, scale)}
+
+
+def start_baseline_servers(scenario_list, manifest, database, bodies_path, bodies, log) -> dict:
+    """A server for each baseline an available scenario needs, checked to answer its first
+    request with the body its floor serves."""
+    servers, ready = {}, {}
+    for scenario in scenario_list:
+        if not scenario.available or scenario.server == "app":
+            continue
+        if scenario.server not in servers:
+            target, _copied = BASELINE_SERVERS[scenario.server]
+            server = Server(
+                f"{database} {scenario.server}",
+                target,
+                {**app_environment(manifest, database), "BENCH_FLOOR_BODIES": str(bodies_path)},
+                DATA_DIR / f"{scenario.server}-{database}.log",
+                "/api/v1/healthcheck/ping",
+            )
+            servers[scenario.server] = server  # stopped with the others, ready or not
+            try:
+                server.wait_ready()
+                ready[scenario.server] = True
+            except RuntimeError as error:
+                ready[scenario.server] = False
+                log(f"{database} {scenario.server}: {error}")
+        if not ready[scenario.server]:
+            scenario.available, scenario.note = False, "not available: the baseline's server did not start"
+            continue
+        status, body = probe(servers[scenario.server], scenario)
+        if status != 200 or body.decode(errors="replace") != bodies[scenario.name]["text"]:
+            scenario.available = False
+            scenario.note = f"not available: the baseline answered {status} ({len(body)} bytes)"
+            log(f"{database} {scenario.name}: {scenario.note}")
+    return servers
 
 
 def environment() -> dict:

@@ -63,6 +63,11 @@ def test_make_bench_small_writes_a_report_with_every_scenario_against_its_floor(
     scenarios = result["scenarios"]
     available = {key: entry for key, entry in scenarios.items() if entry["available"]}
     assert "healthcheck" in available, scenarios.get("healthcheck")
+    # The signed-in baseline runs wherever the process page does, and serves the same page.
+    assert "process_page_render" in available, scenarios.get("process_page_render")
+    bound = available.get("process_page_signed_in_bound")
+    assert bound is not None, scenarios.get("process_page_signed_in_bound")
+    assert bound["responseBytes"] == available["process_page_render"]["responseBytes"] > 0
     for key, entry in scenarios.items():
         assert entry["title"] in markdown, key
         if not entry["available"]:

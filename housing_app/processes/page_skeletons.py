@@ -136,11 +136,16 @@ def from_skeleton(process: Process, page: Page, form) -> Markup | None:
         page_skeletons.put(key, parts)
     if parts is _UNUSABLE:
         return None
+    # The template's own output, with escaped texts where it would have written them.
+    return Markup(fill(parts, texts))  # noqa: S704
+
+
+def fill(parts: tuple[str, ...], texts: dict[str, str]) -> str:
+    """A skeleton's markup (text, code, text, ..., text) with each code's text in its place."""
     filled = list(parts)
     for index in range(1, len(filled), 2):
         filled[index] = texts[filled[index]]
-    # The template's own output, with escaped texts where it would have written them.
-    return Markup("".join(filled))  # noqa: S704
+    return "".join(filled)
 
 
 def make_skeleton(page: Page, members: list[dict], form) -> tuple[str, ...] | None:
@@ -208,10 +213,7 @@ def render_page(process: Process, page: Page, form, questions_html: Markup) -> s
         "csrf": str(escape(generate_csrf())),
         "questions": str(questions_html),
     }
-    filled = list(parts)
-    for index in range(1, len(filled), 2):
-        filled[index] = texts[filled[index]]
-    return "".join(filled)
+    return fill(parts, texts)
 
 
 def make_page_shell(process: Process, page: Page) -> tuple[str, ...] | None:
