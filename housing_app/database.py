@@ -3,8 +3,9 @@ much as the query behind a busy API call, so a call pays only for the ones it ne
 
 - A pooled connection is checked for life only after it has been idle a while (a server
   restart or a firewall drops idle connections; one used a moment ago is alive).
-- API reads (GET and HEAD) run without a transaction on a database server: no BEGIN and no
-  ROLLBACK around their queries. They never write.
+- Reads (GET and HEAD: the API's and officers' pages) run without a transaction on a database
+  server: no BEGIN and no ROLLBACK around their queries, two of a process page's five round
+  trips. They never write; a flush in one is refused (ReadOnlyRequestError).
 - The busiest API reads (tenure by id, tenure search, the health check) run on a plain
   connection of their own (read_connection), not the ORM session: they read rows, never
   objects, and the session's life cycle would cost more than their queries.
@@ -19,7 +20,7 @@ from flask import Flask, current_app, has_request_context, request
 from sqlalchemy import create_engine, event, exc
 from sqlalchemy.engine import Connection, Engine
 
-from housing_app.extensions import db
+from housing_app.extensions import READ_ONLY_BIND, AppSession, db
 
 IDLE_SINCE = "housing_app_idle_since"
 HELD_IDLE_SINCE = "housing_app_held_idle_since"  # in a held read connection's info
@@ -69,11 +70,20 @@ def init_database(app: Flask) -> None:
     ping_after_idle(read_engine, app.config["DATABASE_PING_AFTER_IDLE_SECONDS"])
 
     @app.before_request
-    def api_reads_without_transaction():
-        if not is_api_read() or reads_apart(app.view_functions.get(request.endpoint)):
+    def reads_without_transaction():
+        if not is_read():
+            return
+        if is_api_read() and reads_apart(app.view_functions.get(request.endpoint)):
             return  # a view reading only through read_connection() never opens the session
-        if not db.session().in_transaction():  # always so, but in tests sharing their session
-            db.session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
+        session = db.session()
+        if not session.in_transaction():  # always so, but in tests sharing their session
+            session.info[READ_ONLY_BIND] = read_engine
+
+    @app.teardown_request
+    def session_reads_as_it_did(_error=None):
+        # The session outlives the request only where tests share it; it writes as before.
+        if db.session.registry.has():
+            db.session().info.pop(READ_ONLY_BIND, None)
 
 
 def autocommit_engine(engine: Engine, options: dict) -> Engine:
@@ -92,9 +102,29 @@ def read_engine(app: Flask | None = None) -> Engine:
     return (app or current_app).extensions[READ_ENGINE]
 
 
+def is_read() -> bool:
+    """Whether this request reads only (GET or HEAD): it writes nothing."""
+    return request.method in ("GET", "HEAD")
+
+
 def is_api_read() -> bool:
-    """Whether this request is a read of the API (GET or HEAD): it writes nothing."""
-    return request.method in ("GET", "HEAD") and request.path.startswith("/api/")
+    """Whether this request is a read of the API (GET or HEAD)."""
+    return is_read() and request.path.startswith("/api/")
+
+
+class ReadOnlyRequestError(RuntimeError):
+    """A GET or HEAD request tried to write: its session reads outside any transaction."""
+
+
+@event.listens_for(AppSession, "before_flush")
+def refuse_writes_in_reads(session, _flush_context, _instances) -> None:
+    if session.info.get(READ_ONLY_BIND) is None:
+        return
+    if session.new or session.deleted or any(session.is_modified(o) for o in session.dirty):
+        raise ReadOnlyRequestError(
+            "a GET or HEAD request tried to write to the database; reads run outside any "
+            "transaction on a database server, so writes belong in a POST, PUT, PATCH or DELETE"
+        )
 
 
 def reads_on_own_connection(view):

@@ -5,6 +5,7 @@ from flask_mail import Mail
 from flask_migrate import Migrate
 from flask_smorest import Api
 from flask_sqlalchemy import SQLAlchemy
+from flask_sqlalchemy.session import Session
 from flask_wtf import CSRFProtect
 from sqlalchemy import MetaData
 from sqlalchemy.orm import DeclarativeBase
@@ -23,7 +24,21 @@ class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
 
 
-db = SQLAlchemy(model_class=Base)
+# In session.info: the engine a read-only request's session reads on (housing_app.database).
+READ_ONLY_BIND = "housing_app.read_only_bind"
+
+
+class AppSession(Session):
+    """Flask-SQLAlchemy's session, reading on the engine a read-only request gave it, if any."""
+
+    def get_bind(self, mapper=None, clause=None, bind=None, **kwargs):
+        engine = self.info.get(READ_ONLY_BIND)
+        if bind is None and engine is not None:
+            return engine
+        return super().get_bind(mapper=mapper, clause=clause, bind=bind, **kwargs)
+
+
+db = SQLAlchemy(model_class=Base, session_options={"class_": AppSession})
 migrate = Migrate()
 login_manager = LoginManager()
 csrf = CSRFProtect()

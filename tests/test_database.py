@@ -19,11 +19,12 @@ from housing_app.database import (
     READ_CONNECTION,
     DirectStatement,
     HeldReadConnections,
+    ReadOnlyRequestError,
     ping_after_idle,
     read_engine,
 )
 from housing_app.extensions import db
-from housing_app.models import ApiToken
+from housing_app.models import Answer, ApiToken, User
 from housing_app.models.base import utcnow
 from housing_app.services import tenures as service
 from housing_app.services.tenures import _DOCUMENT_BY_ID
@@ -126,6 +127,65 @@ def test_api_reads_run_without_a_transaction_and_writes_in_one(app, client, auto
     writes = [autocommit for method, autocommit in autocommit_seen if method in ("POST", "PATCH")]
     assert reads and all(reads)
     assert writes and not any(writes)
+
+
+def test_officers_pages_read_without_a_transaction_and_save_in_one(app, officer_client, autocommit_seen):
+    """A process page's GET reads outside any transaction (no BEGIN, no ROLLBACK: two of its five
+    round trips); saving it writes in one transaction; the page read afterwards shows the save."""
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("SQLite reads start no transaction anyway; the setting is for database servers")
+    from housing_app.processes.loader import load_shipped_definitions
+    from tests.processes.conftest import make_tenure, start
+
+    load_shipped_definitions()
+    visit = start(make_tenure(), officer_client.user)
+    path = f"/processes/{visit.id}/pages/present-for-check"
+    db.session.remove()  # as between two real requests
+
+    before = officer_client.get(path)
+    saved = officer_client.post(path, data={"tenantPresent": "no", "action": "later"})
+    db.session.remove()
+    after = officer_client.get(path)
+    db.session.remove()
+    task_list = officer_client.get(f"/processes/{visit.id}")
+
+    assert (before.status_code, saved.status_code, after.status_code, task_list.status_code) == (
+        200,
+        302,
+        200,
+        200,
+    )
+    assert 'value="no" checked' in after.get_data(as_text=True).replace("\n", " ")
+    reads = [autocommit for method, autocommit in autocommit_seen if method == "GET"]
+    writes = [autocommit for method, autocommit in autocommit_seen if method == "POST"]
+    assert len(reads) >= 6 and all(reads)  # the officer, the visit and its answers, each GET
+    assert writes and not any(writes)
+    stored = db.session.scalars(sa.select(Answer.value).where(Answer.process_id == visit.id)).all()
+    assert stored == ["no"]
+
+
+def test_a_read_that_tries_to_write_is_refused_and_a_write_is_not(app):
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("on SQLite reads run in the session's usual way")
+    db.session.remove()
+    with app.test_request_context("/processes", method="GET"):
+        app.preprocess_request()
+        reader = User(email="reader@hackney.example", name="R", role="officer", team="T")
+        reader.set_password("reader-password-1")
+        db.session.add(reader)
+        with pytest.raises(ReadOnlyRequestError, match="GET or HEAD request tried to write"):
+            db.session.flush()
+        db.session.rollback()
+    db.session.remove()
+    with app.test_request_context("/processes", method="POST"):
+        app.preprocess_request()
+        writer = User(email="writer@hackney.example", name="W", role="officer", team="T")
+        writer.set_password("writer-password-1")
+        db.session.add(writer)
+        db.session.commit()
+    db.session.remove()
+    emails = db.session.scalars(sa.select(User.email)).all()
+    assert "writer@hackney.example" in emails and "reader@hackney.example" not in emails
 
 
 # --- DirectStatement: SQLAlchemy's compiled SQL and conversions, without its per-call machinery ---
