@@ -88,17 +88,19 @@ def init_database(app: Flask) -> None:
 
 def autocommit_engine(engine: Engine, options: dict) -> Engine:
     """An engine of the same database and options whose connections are opened in autocommit,
-    for read_connection on a database server. Lending the main pool's connections for reads
-    set autocommit and the isolation level on each checkout and reset them on return, with the
-    pool's rollback: psycopg's wait loop five times a call, about a tenth of a read by id in
-    Python. These connections never start a transaction, so there is nothing to roll back."""
+    for read_connection and for the session of every GET or HEAD on a database server. Lending
+    the main pool's connections for reads set autocommit and the isolation level on each
+    checkout and reset them on return, with the pool's rollback: psycopg's wait loop five times
+    a call, about a tenth of a read by id in Python. These connections never start a
+    transaction, so there is nothing to roll back."""
     options = {**options, "isolation_level": "AUTOCOMMIT", "pool_reset_on_return": None, "echo": engine.echo}
     return create_engine(engine.url, **options)
 
 
 def read_engine(app: Flask | None = None) -> Engine:
-    """The engine read_connection lends from: the app's own on SQLite (reads there start no
-    transaction anyway), an autocommit one on a database server."""
+    """The engine read_connection lends from and GET and HEAD requests' sessions read on: the
+    app's own on SQLite (reads there start no transaction anyway), an autocommit one on a
+    database server."""
     return (app or current_app).extensions[READ_ENGINE]
 
 

@@ -1,5 +1,5 @@
 """Database connections (housing_app/database.py): idle connections are checked before use and
-API reads run without a transaction, on a real PostgreSQL server."""
+reads (API calls and officers' pages) run without a transaction, on a real PostgreSQL server."""
 
 import gc
 import json
@@ -100,7 +100,7 @@ def autocommit_seen(app):
 
 
 def every_engine(app) -> list:
-    """The app's engine and, on a database server, the autocommit one API reads use."""
+    """The app's engine and, on a database server, the autocommit one reads use."""
     return list({id(engine): engine for engine in (db.engine, read_engine(app))}.values())
 
 
