@@ -59,6 +59,8 @@ class Config:
     SESSION_COOKIE_SECURE = False
     REMEMBER_COOKIE_HTTPONLY = True
     PERMANENT_SESSION_LIFETIME = 8 * 60 * 60
+    # The cookie keeping that lifetime running is signed again at most this often (sessions.py).
+    SESSION_REFRESH_AFTER_SECONDS = 60
 
     WTF_CSRF_TIME_LIMIT = None  # officers keep a form open through a long visit
     # werkzeug's default (scrypt); tests use a cheaper method to stay fast.

@@ -70,9 +70,13 @@ def inject_process_helpers():
     }
 
 
+# Built once, not for every page: a loader option is immutable.
+_WITH_PROCESS_TYPE = (joinedload(Process.process_type),)
+
+
 def load_process(process_id: uuid.UUID) -> Process:
     """The process, if the signed-in officer may see it; 404 otherwise (no hint it exists)."""
-    process = db.session.get(Process, process_id, options=[joinedload(Process.process_type)])
+    process = db.session.get(Process, process_id, options=_WITH_PROCESS_TYPE)
     if process is None or not can_access(current_user, process):
         abort(404)
     return process

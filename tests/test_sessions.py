@@ -1,0 +1,79 @@
+"""Officers' session cookies: signed again only when old enough, the sliding lifetime kept."""
+
+import time
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from itsdangerous import TimestampSigner
+
+from tests.conftest import sign_in
+
+
+def session_cookie_name(app) -> str:
+    return app.config["SESSION_COOKIE_NAME"]
+
+
+def sets_session_cookie(app, response) -> bool:
+    name = session_cookie_name(app)
+    return any(value.startswith(f"{name}=") for value in response.headers.getlist("Set-Cookie"))
+
+
+def cookie_signed_at(app, value: str) -> datetime:
+    serializer = app.session_interface.get_signing_serializer(app)
+    _data, signed_at = serializer.loads(value, return_timestamp=True)
+    return signed_at
+
+
+def sign_cookie_earlier(app, client, seconds: int) -> None:
+    """Put back the client's session cookie with the same data, signed `seconds` ago."""
+
+    class SignedEarlier(TimestampSigner):
+        def get_timestamp(self) -> int:
+            return int(time.time()) - seconds
+
+    serializer = app.session_interface.get_signing_serializer(app)
+    data = serializer.loads(client.get_cookie(session_cookie_name(app)).value)
+    serializer.signer = SignedEarlier
+    client.set_cookie(session_cookie_name(app), serializer.dumps(data))
+
+
+def test_a_page_soon_after_the_last_signing_leaves_the_cookie_as_it_is(app, officer_client):
+    officer_client.get("/")  # the first page with a form adds its CSRF token to the session
+    response = officer_client.get("/")
+    assert response.status_code == 200
+    assert not sets_session_cookie(app, response)
+
+
+@pytest.mark.parametrize("minutes", [2, 60 * 7])
+def test_an_older_cookie_is_signed_again_and_the_officer_stays_signed_in(app, officer_client, minutes):
+    sign_cookie_earlier(app, officer_client, minutes * 60)
+    response = officer_client.get("/")
+    assert response.status_code == 200
+    assert sets_session_cookie(app, response)
+    renewed = officer_client.get_cookie(session_cookie_name(app)).value
+    assert datetime.now(UTC) - cookie_signed_at(app, renewed) < timedelta(seconds=30)
+    assert officer_client.get("/").status_code == 200
+
+
+def test_a_cookie_signed_longer_ago_than_the_lifetime_is_signed_out(app, officer_client):
+    lifetime = int(app.permanent_session_lifetime.total_seconds())
+    sign_cookie_earlier(app, officer_client, lifetime + 60)
+    response = officer_client.get("/")
+    assert response.status_code == 302
+    assert response.headers["Location"].startswith("/sign-in")
+
+
+def test_a_changed_session_is_always_saved(app, client, officer):
+    assert sets_session_cookie(app, sign_in(client, officer))
+    response = client.post("/sign-out")
+    assert response.status_code == 302
+    assert sets_session_cookie(app, response)
+    assert client.get("/").status_code == 302  # signed out at once, not a minute later
+
+
+def test_a_cookie_refreshed_every_request_when_configured(app, officer_client):
+    app.config["SESSION_REFRESH_AFTER_SECONDS"] = 0
+    try:
+        assert sets_session_cookie(app, officer_client.get("/"))
+    finally:
+        app.config["SESSION_REFRESH_AFTER_SECONDS"] = 60
