@@ -242,6 +242,12 @@ def read_tenure_documents(tenure_ids: list[uuid.UUID]) -> dict[uuid.UUID, Tenure
     if not tenure_ids:
         return {}
     rows = _documents_by_ids(len(tenure_ids)).all(read_connection(), **_id_params(tenure_ids))
+    return _documents_of_rows(rows)
+
+
+def _documents_of_rows(rows) -> dict[uuid.UUID, TenureDocument]:
+    """The documents of rows with _DOCUMENT_COLUMNS, by id; those without a stored document are
+    made from their tenures' rows."""
     found = {row.id: _stored_document(row) for row in rows if row.api_document is not None}
     unfilled = [row.id for row in rows if row.api_document is None]
     for tenure in read_tenures(unfilled).values():
@@ -423,20 +429,32 @@ def search_tenures(
     )
     params = {key: value for key, value in params.items() if value is not None}
     ordered, count_query = _search_statements(shape)
-
-    # Two steps: the page's ids in order, then those tenures in full with their households.
+    # The API's search by one name is one round trip: its page, the page's stored documents
+    # and the name's kept count in one statement. Other searches read the page's ids in order,
+    # then those tenures.
+    with_documents = as_documents and one_name
+    kept_count_read = with_documents and _counted_by_prefix(shape, criteria)
+    if with_documents:
+        ordered = _one_name_documents_statement(shape, kept_count_read)
+        if kept_count_read:
+            params.update(kept_kind=criteria[0][0], kept_prefix=criteria[0][1])
     rows = ordered.all(connection, **params)
     # The total: no more than the page when it is the first and not full; for one name, its
     # kept count (NamePrefixCount); else counted.
     if offset == 0 and len(rows) < limit:
         count = len(rows)
+    elif kept_count_read and rows:
+        count = rows[0].kept_count or 0
     elif _counted_by_prefix(shape, criteria):
         kind, text = criteria[0]
         count = _PREFIX_COUNT.scalar(connection, kind=kind, prefix=text) or 0
     else:
         count = count_query.scalar(connection, **params)
     ids = [row.id for row in rows]
-    loaded = read_tenure_documents(ids) if as_documents else read_tenures(ids)
+    if with_documents:
+        loaded = _documents_of_rows(rows)
+    else:
+        loaded = read_tenure_documents(ids) if as_documents else read_tenures(ids)
     last = rows[-1] if rows and one_name else None
     return SearchPage(
         tenures=[loaded[i] for i in ids],
@@ -508,6 +526,35 @@ def _search_sql(shape: _SearchShape):
     if columns is not None:
         ordered = ordered.order_by(*_sort_keys(columns))
     return ordered.offset(bindparam("offset")).limit(bindparam("limit")), count_query
+
+
+@functools.lru_cache(maxsize=256)
+def _one_name_documents_statement(shape: _SearchShape, with_kept_count: bool) -> DirectStatement:
+    """A page of a search by one name with each tenure's stored document (_DOCUMENT_COLUMNS),
+    in the page's order: the page's statement, joined to its tenures by primary key. With
+    `with_kept_count`, each row also holds the name's kept count (NamePrefixCount, for the
+    parameters kept_kind and kept_prefix) as kept_count: read once, by primary key."""
+    ordered, _count = _one_name_statements(shape)
+    page = ordered.subquery("page")
+    position = (page.c.name_key, page.c.postcode_normalised, page.c.asset_full_address, page.c.id)
+    documents = [column for column in _DOCUMENT_COLUMNS.selected_columns if column.key != "id"]
+    if with_kept_count:
+        kept = (
+            select(NamePrefixCount.tenures)
+            .where(
+                NamePrefixCount.kind == bindparam("kept_kind"),
+                NamePrefixCount.prefix == bindparam("kept_prefix"),
+            )
+            .scalar_subquery()
+            .label("kept_count")
+        )
+        documents.append(kept)
+    statement = (
+        select(*position, *documents)
+        .join_from(page, _TENURES, _TENURES.c.id == page.c.id)
+        .order_by(*position)
+    )
+    return DirectStatement(statement)
 
 
 def _one_name_statements(shape: _SearchShape):
