@@ -88,7 +88,7 @@ def _init_templates(app: Flask) -> None:
 
 
 def _init_extensions(app: Flask) -> None:
-    from housing_app import models
+    from housing_app import models  # noqa: F401 - every table known to Flask-Migrate
     from housing_app.database import init_database
     from housing_app.extensions import csrf, db, login_manager, mail, migrate
     from housing_app.services import tenure_documents  # noqa: F401 - keeps documents in step
@@ -104,14 +104,9 @@ def _init_extensions(app: Flask) -> None:
     login_manager.login_message_category = "info"
     login_manager.session_protection = "strong"
 
-    @login_manager.user_loader
-    def load_user(user_id):
-        import uuid
+    from housing_app.auth.signed_in import load_signed_in_officer
 
-        try:
-            return db.session.get(models.User, uuid.UUID(user_id))
-        except ValueError:
-            return None
+    login_manager.user_loader(load_signed_in_officer)
 
 
 def _register_blueprints(app: Flask) -> None:

@@ -1,5 +1,8 @@
+import sqlalchemy as sa
+
+from housing_app.auth.signed_in import SignedInOfficer, load_signed_in_officer
 from housing_app.extensions import db
-from housing_app.models import SignInThrottle
+from housing_app.models import SignInThrottle, User
 from tests.conftest import PASSWORD, sign_in
 from tests.html import error_summary, parse
 
@@ -86,6 +89,54 @@ def test_inactive_accounts_cannot_sign_in(client, officer):
     officer.is_active_account = False
     db.session.commit()
     assert sign_in(client, officer).status_code == 200
+
+
+def test_an_account_made_inactive_is_signed_out_at_its_next_request(officer_client, officer):
+    assert officer_client.get("/").status_code == 200
+    officer.is_active_account = False
+    db.session.commit()
+    response = officer_client.get("/")
+    assert response.status_code == 302 and response.headers["Location"].startswith("/sign-in")
+
+
+def test_a_removed_account_is_signed_out_at_its_next_request(officer_client, officer):
+    db.session.delete(officer)
+    db.session.commit()
+    assert officer_client.get("/").headers["Location"].startswith("/sign-in")
+
+
+def test_the_signed_in_officer_is_read_without_an_orm_user(officer_client, officer):
+    """Checking who is asking is one statement into a read-only SignedInOfficer, not an ORM load
+    of the User (see housing_app.auth.signed_in)."""
+    loads = []
+
+    def record(target, _context):
+        loads.append(target)
+
+    officer_name = officer.name
+    db.session.remove()  # as between two real requests: nothing already loaded
+    sa.event.listen(User, "load", record)
+    try:
+        page = parse(officer_client.get("/"))
+    finally:
+        sa.event.remove(User, "load", record)
+    assert officer_name in page.select_one(".app-header__account").text
+    assert loads == []
+
+
+def test_the_user_loader_answers_none_for_what_is_not_an_officer(officer):
+    assert load_signed_in_officer("not-an-id") is None
+    assert load_signed_in_officer(str(officer.id).replace(str(officer.id)[:8], "00000000")) is None
+    signed_in = load_signed_in_officer(str(officer.id))
+    assert isinstance(signed_in, SignedInOfficer)
+    assert (signed_in.id, signed_in.email, signed_in.name, signed_in.team) == (
+        officer.id,
+        officer.email,
+        officer.name,
+        officer.team,
+    )
+    assert signed_in.is_authenticated and not signed_in.is_manager and not signed_in.is_admin
+    assert signed_in.get_id() == officer.get_id()
 
 
 def test_passwords_are_stored_hashed(officer):
