@@ -432,12 +432,15 @@ def search_tenures(
     # The API's search by one name is one round trip: its page, the page's stored documents
     # and the name's kept count in one statement. Other searches read the page's ids in order,
     # then those tenures.
-    with_documents = as_documents and one_name
-    kept_count_read = with_documents and _counted_by_prefix(shape, criteria)
-    if with_documents:
+    # A search by postcode alone reads its page's documents with the page too.
+    with_documents = as_documents and (one_name or (not criteria and either is None and bool(normalised)))
+    kept_count_read = with_documents and one_name and _counted_by_prefix(shape, criteria)
+    if with_documents and one_name:
         ordered = _one_name_documents_statement(shape, kept_count_read)
         if kept_count_read:
             params.update(kept_kind=criteria[0][0], kept_prefix=criteria[0][1])
+    elif with_documents:
+        ordered = _postcode_documents_statement(shape)
     rows = ordered.all(connection, **params)
     # The total: no more than the page when it is the first and not full; for one name, its
     # kept count (NamePrefixCount); else counted.
@@ -553,6 +556,27 @@ def _one_name_documents_statement(shape: _SearchShape, with_kept_count: bool) ->
         select(*position, *documents)
         .join_from(page, _TENURES, _TENURES.c.id == page.c.id)
         .order_by(*position)
+    )
+    return DirectStatement(statement)
+
+
+@functools.lru_cache(maxsize=16)
+def _postcode_documents_statement(shape: _SearchShape) -> DirectStatement:
+    """A page of a search by postcode alone with each tenure's stored document
+    (_DOCUMENT_COLUMNS), in the page's order: the page of ids (sorted in the database), joined to
+    its tenures by primary key."""
+    ordered, _count = _search_sql(shape)
+    page = ordered.with_only_columns(
+        Tenure.id, Tenure.postcode_normalised, Tenure.asset_full_address
+    ).subquery("page")
+    order = (
+        page.c.postcode_normalised.asc().nulls_last(),
+        page.c.asset_full_address.asc().nulls_last(),
+        page.c.id,
+    )
+    documents = [column for column in _DOCUMENT_COLUMNS.selected_columns if column.key != "id"]
+    statement = (
+        select(page.c.id, *documents).join_from(page, _TENURES, _TENURES.c.id == page.c.id).order_by(*order)
     )
     return DirectStatement(statement)
 
