@@ -71,6 +71,21 @@ def test_a_connection_used_a_moment_ago_is_not_pinged(postgres_url):
 
 
 @contextmanager
+def statements_run():
+    """The SQL of each statement the app's engine runs inside the block."""
+    statements = []
+
+    def record(_connection, _cursor, statement, *_args):
+        statements.append(statement)
+
+    sa.event.listen(db.engine, "before_cursor_execute", record)
+    try:
+        yield statements
+    finally:
+        sa.event.remove(db.engine, "before_cursor_execute", record)
+
+
+@contextmanager
 def seen_in_requests(app, describe):
     """describe(connection) of each statement requests run inside the block, on every engine
     (not those the test itself runs)."""
@@ -258,16 +273,8 @@ def test_a_direct_statement_needs_each_parameter_it_has_no_value_for(app):
 def test_a_statement_watched_by_an_engine_event_goes_through_sqlalchemy(client):
     headers = make_token("tenures:read", "tenures:write")
     created = client.post("/api/v1/tenures", json=tenure_payload(), headers=headers)
-    statements = []
-
-    def record(_connection, _cursor, statement, *_args):
-        statements.append(statement)
-
-    sa.event.listen(db.engine, "before_cursor_execute", record)
-    try:
+    with statements_run() as statements:
         row = _DOCUMENT_BY_ID.first(db.session.connection(), id=uuid.UUID(created.json["id"]))
-    finally:
-        sa.event.remove(db.engine, "before_cursor_execute", record)
     assert row.id == uuid.UUID(created.json["id"])
     assert len(statements) == 1 and "api_document" in statements[0]
 
@@ -333,21 +340,13 @@ def test_a_search_by_one_name_is_one_statement(client):
             client.post("/api/v1/tenures", json=tenure_payload(members=members), headers=headers).status_code
             == 201
         )
-    statements = []
-
-    def record(_connection, _cursor, statement, *_args):
-        statements.append(statement)
-
-    sa.event.listen(db.engine, "before_cursor_execute", record)
-    try:
+    with statements_run() as statements:
         not_full = service.search_tenures(last_name="bloggs", as_documents=True)
         seen_for_not_full = len(statements)
         full = service.search_tenures(last_name="bloggs", limit=2, as_documents=True)
         deeper = service.search_tenures(
             last_name="bloggs", limit=2, offset=2, after=full.last_position, as_documents=True
         )
-    finally:
-        sa.event.remove(db.engine, "before_cursor_execute", record)
     assert seen_for_not_full == 1 and len(statements) == 3
     assert all("api_document" in sql and "name_prefix_counts" in sql for sql in statements)
     assert (not_full.count, full.count, deeper.count) == (3, 3, 3)
@@ -367,18 +366,10 @@ def test_a_search_by_postcode_alone_reads_its_documents_with_its_page(client):
     for number in (3, 1, 2):
         payload = tenure_payload(address=f"Flat {number}, 12 Hillman Street, London E8 1DY")
         assert client.post("/api/v1/tenures", json=payload, headers=headers).status_code == 201
-    statements = []
-
-    def record(_connection, _cursor, statement, *_args):
-        statements.append(statement)
-
-    sa.event.listen(db.engine, "before_cursor_execute", record)
-    try:
+    with statements_run() as statements:
         not_full = service.search_tenures(postcode="e81dy", as_documents=True)
         seen_for_not_full = len(statements)
         full = service.search_tenures(postcode="E8 1", limit=2, as_documents=True)
-    finally:
-        sa.event.remove(db.engine, "before_cursor_execute", record)
     assert seen_for_not_full == 1 and "api_document" in statements[0]
     assert len(statements) == 3  # the full page's, then its total
     addresses = [json.loads(t.json)["tenuredAsset"]["fullAddress"] for t in not_full.tenures]

@@ -540,7 +540,7 @@ def _one_name_documents_statement(shape: _SearchShape, with_kept_count: bool) ->
     ordered, _count = _one_name_statements(shape)
     page = ordered.subquery("page")
     position = (page.c.name_key, page.c.postcode_normalised, page.c.asset_full_address, page.c.id)
-    documents = [column for column in _DOCUMENT_COLUMNS.selected_columns if column.key != "id"]
+    extra = []
     if with_kept_count:
         kept = (
             select(NamePrefixCount.tenures)
@@ -551,13 +551,8 @@ def _one_name_documents_statement(shape: _SearchShape, with_kept_count: bool) ->
             .scalar_subquery()
             .label("kept_count")
         )
-        documents.append(kept)
-    statement = (
-        select(*position, *documents)
-        .join_from(page, _TENURES, _TENURES.c.id == page.c.id)
-        .order_by(*position)
-    )
-    return DirectStatement(statement)
+        extra.append(kept)
+    return _page_with_documents(page, position, position, extra)
 
 
 @functools.lru_cache(maxsize=16)
@@ -574,9 +569,17 @@ def _postcode_documents_statement(shape: _SearchShape) -> DirectStatement:
         page.c.asset_full_address.asc().nulls_last(),
         page.c.id,
     )
+    return _page_with_documents(page, (page.c.id,), order)
+
+
+def _page_with_documents(page, page_columns, order, extra=()) -> DirectStatement:
+    """A page subquery (with an `id` column) joined to its tenures by primary key: the page's
+    columns, each tenure's _DOCUMENT_COLUMNS (but its id) and `extra`, in `order`."""
     documents = [column for column in _DOCUMENT_COLUMNS.selected_columns if column.key != "id"]
     statement = (
-        select(page.c.id, *documents).join_from(page, _TENURES, _TENURES.c.id == page.c.id).order_by(*order)
+        select(*page_columns, *documents, *extra)
+        .join_from(page, _TENURES, _TENURES.c.id == page.c.id)
+        .order_by(*order)
     )
     return DirectStatement(statement)
 
