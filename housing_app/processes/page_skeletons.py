@@ -25,6 +25,10 @@ is kept the same way, as a shell per page, officer name and script root, with pl
 the visit's id, reference and address, the CSRF token and the questions: rendering that
 template was a third of a page's cost. It keeps no more than the officer sees on every page.
 Pages with flashed messages or errors are rendered in full.
+
+Showing a page's stored answers (a GET) builds no form at all when the skeleton serves it: what
+each question shows is worked out from its stored answer (shown_by_answer, by the same rules as
+the form's fields), and the form is built only to make a skeleton or to render in full.
 """
 
 import re
@@ -40,8 +44,9 @@ from markupsafe import Markup, escape
 
 from housing_app.lru import LRUCache
 from housing_app.models import Page, Process
-from housing_app.processes.forms import build_blocks, page_form_class
-from housing_app.processes.service import slots_for
+from housing_app.processes.forms import build_blocks, build_page_form, initial_data, page_form_class
+from housing_app.processes.layouts import options_of
+from housing_app.processes.service import Slot, answer_values, page_slots, slots_for
 
 # Placeholders: letters, digits and dashes (escaping leaves them alone), random per process.
 # Codes: "i3" member 3's id as field names hold it (no dashes), "-i3-" the id itself, "n3" the
@@ -95,6 +100,75 @@ def _has_line_break(text: str) -> bool:
 
 def from_skeleton(process: Process, page: Page, form) -> Markup | None:
     """The page's questions from its skeleton, or None when they must be rendered in full."""
+    if any(form[slot.field_name].errors for slot in form.slots):
+        return None
+    return _fill_skeleton(
+        process,
+        page,
+        form.slots,
+        lambda slot: shown_by_field(slot.element["type"], form[slot.field_name]),
+        lambda: form,
+    )
+
+
+def from_stored_answers(process: Process, page: Page, slots: list[Slot], values: dict) -> Markup | None:
+    """from_skeleton for a page showing its stored answers, without building its form: what each
+    question shows is worked out from its answer as the form's fields would show it. Building
+    the form (a field object per question) was half of what showing a page cost in Python; it is
+    built only when the skeleton is made."""
+    return _fill_skeleton(
+        process,
+        page,
+        slots,
+        lambda slot: shown_by_answer(slot.element, values.get((slot.key, slot.contact_id))),
+        lambda: build_page_form(process, page, submitted=False),
+    )
+
+
+_NOT_FILLED = object()  # a question a skeleton does not fill: the page is rendered in full
+
+
+def shown_by_field(kind: str, field):
+    """What the field shows: its text (a text kind), its date's three parts, or which of its
+    options are checked (a choice kind)."""
+    if kind in TEXT_KINDS:
+        return field._value()
+    if kind == "date":
+        return date_parts(field)
+    if kind in CHOICE_KINDS:
+        return tuple(choice.selected for choice in field.iter_choices())
+    return _NOT_FILLED
+
+
+def shown_by_answer(element: dict, answer):
+    """shown_by_field of the field forms.build_page_form fills with this stored answer, without
+    the field: initial_data's conversion, then the WTForms fields' own rules (StringField's
+    _value; SelectField's and RadioField's coercion to text, SelectMultipleField's of each item)."""
+    kind = element["type"]
+    data = initial_data(element, answer)
+    if kind in TEXT_KINDS:
+        return str(data) if data is not None else ""
+    if kind == "date":
+        return data.strftime("%d %m %Y").split(" ") if data else [None, None, None]
+    if kind == "checkboxes":
+        try:
+            chosen = [str(item) for item in data]
+        except TypeError:  # not a list of choices (none stored): nothing checked
+            chosen = []
+        return tuple(str(option["value"]) in chosen for option in options_of(element))
+    if kind in CHOICE_KINDS:
+        chosen = str(data) if data is not None else None
+        values = [str(option["value"]) for option in options_of(element)]
+        if kind == "select":
+            values.insert(0, "")  # "Select an option" (forms.make_field)
+        return tuple(value == chosen for value in values)
+    return _NOT_FILLED
+
+
+def _fill_skeleton(process, page, slots, shown, make_form) -> Markup | None:
+    """The questions from the skeleton for the household and what each slot shows (`shown`), or
+    None when they must be rendered in full. `make_form` gives the page's form filled as shown,
+    should the skeleton need making."""
     if current_app.jinja_env.auto_reload:
         return None
     members = process.household_members
@@ -108,31 +182,27 @@ def from_skeleton(process: Process, page: Page, form) -> Markup | None:
         texts[f"i{index}"] = str(escape(member_id.replace("-", "")))
         texts[f"-i{index}-"] = str(escape(member_id))
         texts[f"n{index}"] = str(escape(name))
-    for index, slot in enumerate(form.slots):
-        kind, field = slot.element["type"], form[slot.field_name]
-        if field.errors:
+    for index, slot in enumerate(slots):
+        kind, value = slot.element["type"], shown(slot)
+        if value is _NOT_FILLED:
             return None
         if kind in TEXT_KINDS:
-            value = field._value()
             if value and kind != "textarea" and _has_line_break(value):
                 return None
             state.append(bool(value))
             if value:
                 texts[f"v{index}"] = str(escape(value))
         elif kind == "date":
-            parts = date_parts(field)
-            if any(part and (type(part) is not str or _has_line_break(part)) for part in parts):
+            if any(part and (type(part) is not str or _has_line_break(part)) for part in value):
                 return None
-            state.append(tuple(True if part else part for part in parts))  # a text, None or ""
-            texts.update((f"v{index}d{n}", str(escape(part))) for n, part in enumerate(parts) if part)
-        elif kind in CHOICE_KINDS:
-            state.append(tuple(choice.selected for choice in field.iter_choices()))
+            state.append(tuple(True if part else part for part in value))  # a text, None or ""
+            texts.update((f"v{index}d{n}", str(escape(part))) for n, part in enumerate(value) if part)
         else:
-            return None
+            state.append(value)
     key = (page.id, tuple(state))
     parts = page_skeletons.get(key)
     if parts is None:
-        parts = make_skeleton(page, members, form) or _UNUSABLE
+        parts = make_skeleton(page, members, make_form()) or _UNUSABLE
         page_skeletons.put(key, parts)
     if parts is _UNUSABLE:
         return None
@@ -195,25 +265,39 @@ PAGE_TEMPLATE = "processes/page.html"
 
 def render_page(process: Process, page: Page, form, questions_html: Markup) -> str:
     """The process page (open for answers) as render_template writes it, from its shell when
-    it has one."""
+    it has one. `form` None: the page shows the stored answers (render_stored_page), and its
+    form is built only if the page is rendered in full."""
+    has_errors = form is not None and form.errors
+    in_full = current_app.jinja_env.auto_reload or session.get("_flashes") or has_errors
+    if not in_full:
+        key = (page.id, current_user.name, request.script_root)
+        parts = page_shells.get(key)
+        if parts is None:
+            parts = make_page_shell(process, page) or _UNUSABLE
+            page_shells.put(key, parts)
+        if parts is not _UNUSABLE:
+            texts = {
+                "process": str(process.id),
+                "reference": str(escape(process.reference)),
+                "address": str(escape(process.address)),
+                "csrf": str(escape(generate_csrf())),
+                "questions": str(questions_html),
+            }
+            return fill(parts, texts)
+    if form is None:
+        form = build_page_form(process, page, submitted=False)
     context = {"process": process, "page": page, "form": form, "questions_html": questions_html}
-    if current_app.jinja_env.auto_reload or form.errors or session.get("_flashes"):
-        return render_template(PAGE_TEMPLATE, **context, read_only=False)
-    key = (page.id, current_user.name, request.script_root)
-    parts = page_shells.get(key)
-    if parts is None:
-        parts = make_page_shell(process, page) or _UNUSABLE
-        page_shells.put(key, parts)
-    if parts is _UNUSABLE:
-        return render_template(PAGE_TEMPLATE, **context, read_only=False)
-    texts = {
-        "process": str(process.id),
-        "reference": str(escape(process.reference)),
-        "address": str(escape(process.address)),
-        "csrf": str(escape(generate_csrf())),
-        "questions": str(questions_html),
-    }
-    return fill(parts, texts)
+    return render_template(PAGE_TEMPLATE, **context, read_only=False)
+
+
+def render_stored_page(process: Process, page: Page) -> str:
+    """An open page showing the visit's stored answers (a GET), with no form built where its
+    questions come from their skeleton; rendered through the form otherwise."""
+    questions = from_stored_answers(process, page, list(page_slots(process, page)), answer_values(process))
+    if questions is not None:
+        return render_page(process, page, None, questions)
+    form = build_page_form(process, page, submitted=False)
+    return render_page(process, page, form, render_page_questions(process, page, form))
 
 
 def make_page_shell(process: Process, page: Page) -> tuple[str, ...] | None:

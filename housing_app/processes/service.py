@@ -27,6 +27,7 @@ from housing_app.models import (
 )
 from housing_app.models.base import utcnow
 from housing_app.processes.layouts import check_answer, is_question, is_visible
+from housing_app.processes.reading import ProcessView
 from housing_app.services import activity_log
 
 
@@ -196,7 +197,9 @@ def stored_answers(process: Process) -> dict[tuple[str, str | None], Answer]:
 def answer_values(process: Process) -> dict[tuple[str, str | None], object]:
     """{(key, contact_id): value} of the process's answers. Read as plain rows when its answers
     are not loaded (a page GET needs the values, not an object per answer); from the loaded
-    answers otherwise, which may hold changes not yet flushed."""
+    answers otherwise, which may hold changes not yet flushed. A ProcessView reads its own."""
+    if isinstance(process, ProcessView):
+        return process.answer_values()
     if "answers" in sa.inspect(process).unloaded:
         rows = db.session.execute(
             db.select(Answer.key, Answer.contact_id, Answer.value).where(Answer.process_id == process.id)

@@ -16,8 +16,14 @@ from housing_app.extensions import db
 from housing_app.models import Process, ProcessPhoto, ProcessType, Tenure
 from housing_app.processes import bp
 from housing_app.processes.forms import build_page_form, read_submission
-from housing_app.processes.page_skeletons import render_page, render_page_questions
+from housing_app.processes.page_skeletons import (
+    PAGE_TEMPLATE,
+    render_page,
+    render_page_questions,
+    render_stored_page,
+)
 from housing_app.processes.photos import max_photo_bytes
+from housing_app.processes.reading import ProcessView, read_process_view
 from housing_app.processes.service import (
     ProcessError,
     can_access,
@@ -82,6 +88,14 @@ def load_process(process_id: uuid.UUID) -> Process:
     return process
 
 
+def load_process_view(process_id: uuid.UUID) -> ProcessView:
+    """load_process for a page that only reads: the visit as a ProcessView (reading.py)."""
+    process = read_process_view(process_id)
+    if process is None or not can_access(current_user, process):
+        abort(404)
+    return process
+
+
 @bp.get("/tenures/<uuid:tenure_id>/processes/new")
 @login_required
 def new_process(tenure_id):
@@ -122,26 +136,28 @@ def task_list(process_id):
 @bp.route("/processes/<uuid:process_id>/pages/<page_key>", methods=["GET", "POST"])
 @login_required
 def page(process_id, page_key):
+    # Showing a page reads the visit and needs only its layout (kept once read); saving one
+    # changes the visit and needs the page's row.
+    if request.method != "POST":
+        process = load_process_view(process_id)
+        page = page_layout(process, page_key) or abort(404)
+        if process.is_submitted:
+            return render_template(PAGE_TEMPLATE, process=process, page=page, form=None, read_only=True)
+        return render_stored_page(process, page)
     process = load_process(process_id)
-    # Showing a page needs only its layout (kept once read); saving one needs its row.
-    page = (find_page if request.method == "POST" else page_layout)(process, page_key) or abort(404)
+    page = find_page(process, page_key) or abort(404)
     if process.is_submitted:
-        if request.method == "POST":
-            abort(409)
-        return render_template("processes/page.html", process=process, page=page, form=None, read_only=True)
-    submitted = request.method == "POST"
-    form = build_page_form(process, page, submitted)
-    if submitted:
-        if not form.validate_on_submit():  # CSRF only: the layout does the rest
-            abort(400)
-        continuing = request.form.get("action") != "later"
-        result = read_submission(process, form, enforce_required=continuing)
-        save_page_answers(process, page, result.values)
-        db.session.commit()
-        if not result.errors:
-            return redirect(
-                next_url(process, page) if continuing else url_for(".task_list", process_id=process.id)
-            )
+        abort(409)
+    form = build_page_form(process, page, submitted=True)
+    if not form.validate_on_submit():  # CSRF only: the layout does the rest
+        abort(400)
+    continuing = request.form.get("action") != "later"
+    result = read_submission(process, form, enforce_required=continuing)
+    save_page_answers(process, page, result.values)
+    db.session.commit()
+    if not result.errors:
+        after = next_url(process, page) if continuing else url_for(".task_list", process_id=process.id)
+        return redirect(after)
     return render_page(process, page, form, render_page_questions(process, page, form))
 
 

@@ -8,14 +8,15 @@ from datetime import date
 
 import pytest
 from bs4 import BeautifulSoup
+from flask_wtf import FlaskForm
 from markupsafe import Markup
 
 from housing_app.extensions import db
 from housing_app.models import Process
 from housing_app.processes import page_skeletons
-from housing_app.processes.forms import build_blocks, build_page_form
+from housing_app.processes.forms import build_blocks, build_page_form, initial_data, page_form_class
 from housing_app.processes.layouts import is_question, options_of
-from housing_app.processes.service import find_page, page_slots, save_page_answers
+from housing_app.processes.service import answer_values, find_page, page_slots, save_page_answers
 from tests.html import assert_well_formed, parse
 from tests.processes.conftest import make_tenure, start
 from tests.processes.test_answers import post_page
@@ -85,8 +86,14 @@ def test_every_page_from_its_skeleton_is_the_full_rendering(app, household_visit
                     )
                     first = str(page_skeletons.render_page_questions(process, page, form))
                     again = str(page_skeletons.render_page_questions(process, page, form))
+                    slots, values = list(page_slots(process, page)), answer_values(process)
+                    stored = page_skeletons.from_stored_answers(process, page, slots, values)
                 assert first == full, (page.key, variant)
                 assert again == full, (page.key, variant)
+                if has_photo_or_signature(page):
+                    assert stored is None, page.key
+                else:
+                    assert str(stored) == full, (page.key, variant)
             if not has_photo_or_signature(page):
                 assert served_by_skeleton(page), page.key
                 served += 1
@@ -268,3 +275,61 @@ def test_a_save_with_the_token_of_a_page_from_its_shell(officer_client, househol
     response = officer_client.post(path, data=data)
     assert response.status_code == 302
     assert stored(visit)[("tenantPresent", None)] == "no"
+
+
+# Stored answers of every shape the API or an older layout could leave behind.
+ODD_ANSWERS = [None, "", "yes", "no", "Yes", 3, 0, 2.5, True, False, ["yes"], ["a", "b"], "abc", [], {}]
+ODD_ANSWERS += [{"x": 1}, "2024-02-30", "2024-02-03", "03/02/2024", [1, 2], "two\nlines", "<b>&</b>"]
+
+
+def test_what_a_stored_answer_shows_is_what_its_field_shows(app, household_visits):
+    """shown_by_answer (no form) agrees with shown_by_field (the form's own field) for every
+    question of both processes and any stored answer, with each question's own options too."""
+    compared = 0
+    with app.test_request_context("/"):
+        for process in household_visits:
+            for layout_page in process.layout_version.pages:
+                page = find_page(process, layout_page.key)
+                slots = list(page_slots(process, page))
+                for slot in slots:
+                    element = slot.element
+                    options = [option["value"] for option in options_of(element)]
+                    for answer in ODD_ANSWERS + options + [options[:2], options[-1:]]:
+                        form = page_form_class(page, slots)(
+                            formdata=None,
+                            data={slot.field_name: initial_data(element, answer)},
+                            meta={"csrf": False},
+                        )
+                        by_field = page_skeletons.shown_by_field(element["type"], form[slot.field_name])
+                        by_answer = page_skeletons.shown_by_answer(element, answer)
+                        assert by_answer == by_field, (element["key"], answer)
+                        compared += 1
+    assert compared > 1000
+
+
+def test_a_page_get_builds_no_form_when_its_skeleton_serves_it(officer_client, household_visits, monkeypatch):
+    """Showing a page from its skeleton builds no WTForms form; a page that must be rendered in
+    full (a flashed message: the page is rendered from its template) still builds one."""
+    visit = household_visits[0]
+    url = f"/processes/{visit.id}/pages/present-for-check"
+    data = {"tenantPresent": "yes", "interpreterUsed": "yes", "interpreterLanguage": "Somali"}
+    assert post_page(officer_client, visit, "present-for-check", data, action="later").status_code == 302
+    assert officer_client.get(url).status_code == 200  # the skeleton and the shell are made
+    built = []
+    real_init = FlaskForm.__init__
+
+    def counting_init(self, *args, **kwargs):
+        built.append(type(self).__name__)
+        real_init(self, *args, **kwargs)
+
+    monkeypatch.setattr(FlaskForm, "__init__", counting_init)
+    page = parse(officer_client.get(url))
+    assert page.select_one("input[name=interpreterLanguage]")["value"] == "Somali"
+    assert page.select_one("input[name=tenantPresent][value=yes]").has_attr("checked")
+    assert built == []
+    with officer_client.session_transaction() as session:
+        session["_flashes"] = [("success", "Saved for later.")]
+    page = parse(officer_client.get(url))
+    assert "Saved for later." in page.text
+    assert page.select_one("input[name=interpreterLanguage]")["value"] == "Somali"
+    assert "PageForm" in built

@@ -1,0 +1,131 @@
+"""A visit as showing one of its pages reads it: a read-only ProcessView, not an ORM Process.
+
+Every GET of a process page read the visit as an ORM object (the session, its identity map, the
+loader's machinery, the process type joined in) and its answers through the session again: half
+of what a signed-in page costs beyond the sign-in check, for a page that only reads. So a page
+GET reads the visit's row, its type's name and its officer's team in one precompiled statement,
+and its answers (when the page shows them) in another, on the request's read connection: the
+same values, read-only. Saving a page, the task list and the review still load the Process.
+"""
+
+import uuid
+from datetime import datetime
+
+from sqlalchemy import bindparam, select
+
+from housing_app.database import DirectStatement, read_connection
+from housing_app.models import Answer, Process, ProcessType, User
+
+_PROCESSES = Process.__table__
+_TYPES = ProcessType.__table__
+_USERS = User.__table__
+_ANSWERS = Answer.__table__
+
+_PROCESS_BY_ID = DirectStatement(
+    select(
+        _PROCESSES.c.id,
+        _PROCESSES.c.reference,
+        _PROCESSES.c.status,
+        _PROCESSES.c.submitted_at,
+        _PROCESSES.c.created_at,
+        _PROCESSES.c.updated_at,
+        _PROCESSES.c.tenure_id,
+        _PROCESSES.c.layout_version_id,
+        _PROCESSES.c.officer_id,
+        _PROCESSES.c.tenure_snapshot,
+        _TYPES.c.code.label("type_code"),
+        _TYPES.c.name.label("type_name"),
+        _USERS.c.team.label("officer_team"),
+    )
+    .join(_TYPES, _TYPES.c.id == _PROCESSES.c.process_type_id)
+    .outerjoin(_USERS, _USERS.c.id == _PROCESSES.c.officer_id)
+    .where(_PROCESSES.c.id == bindparam("id"))
+)
+_ANSWERS_OF_PROCESS = DirectStatement(
+    select(_ANSWERS.c.key, _ANSWERS.c.contact_id, _ANSWERS.c.value).where(
+        _ANSWERS.c.process_id == bindparam("process_id")
+    )
+)
+
+
+class ProcessTypeName:
+    """The visit's type as its pages name it."""
+
+    __slots__ = ("code", "name")
+
+    def __init__(self, code: str, name: str):
+        self.code = code
+        self.name = name
+
+
+class OfficerTeam:
+    """The visit's officer as the access check reads them (can_access: a manager's team)."""
+
+    __slots__ = ("id", "team")
+
+    def __init__(self, officer_id: uuid.UUID, team: str | None):
+        self.id = officer_id
+        self.team = team
+
+
+class ProcessView:
+    """What a process page's GET reads of a Process, under the same names (the page view, its
+    form, skeletons and template take either). Read-only; its answers are read when first asked
+    for (a submitted visit's page does not show them)."""
+
+    __slots__ = (
+        "id",
+        "reference",
+        "status",
+        "submitted_at",
+        "created_at",
+        "updated_at",
+        "tenure_id",
+        "layout_version_id",
+        "officer_id",
+        "tenure_snapshot",
+        "process_type",
+        "officer",
+        "household_members",
+        "address",
+        "_answer_values",
+    )
+
+    def __init__(self, row):
+        self.id: uuid.UUID = row.id
+        self.reference: str = row.reference
+        self.status: str = row.status
+        self.submitted_at: datetime | None = row.submitted_at
+        self.created_at: datetime = row.created_at
+        self.updated_at: datetime = row.updated_at
+        self.tenure_id: uuid.UUID = row.tenure_id
+        self.layout_version_id: uuid.UUID = row.layout_version_id
+        self.officer_id: uuid.UUID = row.officer_id
+        self.tenure_snapshot: dict = row.tenure_snapshot
+        self.process_type = ProcessTypeName(row.type_code, row.type_name)
+        self.officer = OfficerTeam(row.officer_id, row.officer_team)
+        # Process's properties, worked out once: the pages read them several times.
+        self.household_members: list[dict] = Process.household_members.fget(self)
+        self.address: str = Process.address.fget(self)
+        self._answer_values: dict | None = None
+
+    is_submitted = Process.is_submitted
+
+    def answer_values(self) -> dict[tuple[str, str | None], object]:
+        """{(key, contact_id): value} of the visit's stored answers, as service.answer_values
+        gives them for a Process."""
+        if self._answer_values is None:
+            rows = _ANSWERS_OF_PROCESS.all(read_connection(), process_id=self.id)
+            self._answer_values = {
+                (key, str(contact_id) if contact_id else None): value for key, contact_id, value in rows
+            }
+        return self._answer_values
+
+    def __repr__(self) -> str:
+        return f"<ProcessView {self.id}>"
+
+
+def read_process_view(process_id: uuid.UUID) -> ProcessView | None:
+    """The visit with this id as a ProcessView, or None if there is none."""
+    row = _PROCESS_BY_ID.first(read_connection(), id=process_id)
+    return ProcessView(row) if row is not None else None

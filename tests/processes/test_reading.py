@@ -1,0 +1,112 @@
+"""A process page's GET reads the visit as a read-only ProcessView (housing_app.processes.reading),
+not an ORM Process: the same values, the same page."""
+
+import uuid
+
+import sqlalchemy as sa
+
+from housing_app.extensions import db
+from housing_app.models import Answer, Process
+from housing_app.processes import page_skeletons
+from housing_app.processes.forms import build_page_form
+from housing_app.processes.reading import ProcessView, read_process_view
+from housing_app.processes.service import answer_values, find_page, page_layout
+from tests.conftest import make_user
+from tests.html import parse
+from tests.processes.complete import answer_every_question
+from tests.processes.conftest import client_for, fresh_get, start
+from tests.processes.test_answers import post_page
+
+
+def test_a_process_view_holds_what_the_process_holds(app, thc):
+    stored = answer_every_question(thc)
+    with app.test_request_context("/"):
+        view = read_process_view(thc.id)
+        assert isinstance(view, ProcessView)
+        for name in (
+            "id",
+            "reference",
+            "status",
+            "submitted_at",
+            "created_at",
+            "updated_at",
+            "tenure_id",
+            "layout_version_id",
+            "officer_id",
+            "tenure_snapshot",
+            "household_members",
+            "address",
+            "is_submitted",
+        ):
+            assert getattr(view, name) == getattr(thc, name), name
+        view_type, process_type = view.process_type, thc.process_type
+        assert (view_type.code, view_type.name) == (process_type.code, process_type.name)
+        assert (view.officer.id, view.officer.team) == (thc.officer.id, thc.officer.team)
+        assert answer_values(view) == answer_values(thc) == stored
+        assert len(stored) > 50 and any(contact_id for _key, contact_id in stored)
+        assert read_process_view(uuid.uuid4()) is None
+
+
+def test_every_page_of_a_process_view_is_the_processs_page(app, thc):
+    """The questions' markup from a ProcessView is the same as from the ORM Process, page by page."""
+    answer_every_question(thc)
+    page_skeletons.page_skeletons.clear()
+    compared = 0
+    for layout_page in thc.layout_version.pages:
+        with app.test_request_context("/"):
+            view = read_process_view(thc.id)
+            page = find_page(thc, layout_page.key)
+            from_process = page_skeletons.render_page_questions(
+                thc, page, build_page_form(thc, page, submitted=False)
+            )
+            view_page = page_layout(view, layout_page.key)
+            from_view = page_skeletons.render_page_questions(
+                view, view_page, build_page_form(view, view_page, submitted=False)
+            )
+        assert str(from_view) == str(from_process), layout_page.key
+        compared += 1
+    assert compared >= 5
+
+
+def test_a_page_is_shown_without_loading_the_process_or_its_answers(officer_client, thc):
+    data = {"tenantPresent": "yes", "interpreterUsed": "yes", "interpreterLanguage": "Somali"}
+    assert post_page(officer_client, thc, "present-for-check", data, action="later").status_code == 302
+    loads = []
+
+    def record(target, _context):
+        loads.append(target)
+
+    db.session.remove()  # as between two real requests: nothing already loaded
+    for model in (Process, Answer):
+        sa.event.listen(model, "load", record)
+    try:
+        page = parse(officer_client.get(f"/processes/{thc.id}/pages/present-for-check"))
+    finally:
+        for model in (Process, Answer):
+            sa.event.remove(model, "load", record)
+    assert page.select_one("input[name=interpreterLanguage]")["value"] == "Somali"
+    assert page.select_one("input[name=tenantPresent][value=yes]").has_attr("checked")
+    assert loads == []
+
+
+def test_a_submitted_visits_page_is_read_only_without_reading_its_answers(app, officer_client, thc):
+    answer_every_question(thc)
+    thc.status = "submitted"
+    db.session.commit()
+    page = parse(officer_client.get(f"/processes/{thc.id}/pages/present-for-check"))
+    assert "can no longer be changed" in page.select_one(".govuk-inset-text").text
+    assert page.select("form[method=post] input[name=tenantPresent]") == []
+    with app.test_request_context("/"):
+        view = read_process_view(thc.id)
+        assert view.is_submitted and view._answer_values is None
+
+
+def test_a_managers_view_of_a_page_follows_the_officers_team(app, layouts, tenure):
+    north_officer = make_user("officer", team="Estate team north")
+    visit = start(tenure, north_officer)
+    url = f"/processes/{visit.id}/pages/present-for-check"
+    north = client_for(app, make_user("manager", team="Estate team north"))
+    assert fresh_get(app, north, url).status_code == 200
+    north_officer.team = "Estate team south"  # the officer moves team: the visit goes with them
+    db.session.commit()
+    assert fresh_get(app, north, url).status_code == 404
