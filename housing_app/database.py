@@ -6,9 +6,10 @@ much as the query behind a busy API call, so a call pays only for the ones it ne
 - Reads (GET and HEAD: the API's and officers' pages) run without a transaction on a database
   server: no BEGIN and no ROLLBACK around their queries, two of a process page's five round
   trips. They never write; a flush in one is refused (ReadOnlyRequestError).
-- The busiest API reads (tenure by id, tenure search, the health check) run on a plain
-  connection of their own (read_connection), not the ORM session: they read rows, never
-  objects, and the session's life cycle would cost more than their queries.
+- The busiest reads (tenure by id, tenure search, the health check, the signed-in officer, a
+  process page's visit and answers) run on a plain connection of the request's own
+  (read_connection), not the ORM session: they read rows, never objects, and the session's
+  life cycle would cost more than their queries.
 """
 
 import threading
@@ -141,13 +142,14 @@ def reads_apart(view) -> bool:
 
 
 def read_connection() -> Connection:
-    """The connection to read rows on. In an API read (GET or HEAD under /api/), a pooled
-    connection of the request's own, outside any transaction on a database server, closed when
-    the request ends: it skips the ORM session's life cycle (about as much Python as a
-    tenure-by-id call's own work). Anywhere else (officers' pages, writes, the command line,
-    tests calling services) the session's connection, so reads see what the caller has written
-    and not yet committed."""
-    if not has_request_context() or not is_api_read():
+    """The connection to read rows on. In a read (GET or HEAD: the API's or an officer's page),
+    a pooled connection of the request's own, outside any transaction on a database server,
+    given back when the request ends: it skips the ORM session's life cycle (about as much
+    Python as a tenure-by-id call's own work, and a seventh of a process page's time as
+    served). A read writes nothing, so it has nothing of its own to see. Anywhere else (writes,
+    the command line, tests calling services) the session's connection, so reads see what the
+    caller has written and not yet committed."""
+    if not has_request_context() or not is_read():
         return db.session.connection()
     connection = request.environ.get(READ_CONNECTION)
     if connection is None:
@@ -158,7 +160,7 @@ def read_connection() -> Connection:
 
 
 class HeldReadConnections(threading.local):
-    """The connection each thread reads on, kept from one API read to the next.
+    """The connection each thread reads on, kept from one read request to the next.
 
     Checking a connection out of the pool and back in cost a tenure-by-id call about a tenth of
     its Python (and on a database server the pool's idle check on each). Reads hold no
@@ -230,7 +232,7 @@ held_read_connections = HeldReadConnections()
 def reading_apart_from_session() -> bool:
     """Whether read_connection() is a connection of its own (so it cannot see, and need not
     count, changes the session has not committed)."""
-    return has_request_context() and is_api_read()
+    return has_request_context() and is_read()
 
 
 _KEPT_CURSOR = "housing_app.direct_statement_cursor"

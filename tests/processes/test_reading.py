@@ -7,6 +7,7 @@ from contextlib import contextmanager
 import sqlalchemy as sa
 from flask import request
 
+from housing_app.database import READ_CONNECTION
 from housing_app.extensions import db
 from housing_app.models import Answer, Process
 from housing_app.processes import page_skeletons
@@ -79,6 +80,35 @@ def test_a_page_is_shown_without_loading_the_process_or_its_answers(officer_clie
     assert page.select_one("input[name=interpreterLanguage]")["value"] == "Somali"
     assert page.select_one("input[name=tenantPresent][value=yes]").has_attr("checked")
     assert loads == []
+
+
+def test_a_pages_reads_run_on_the_requests_own_read_connection(app, officer_client, thc):
+    """The sign-in check, the visit and its answers are read on the request's own connection
+    (database.read_connection), as the API's reads are: once the page's layout is kept, the ORM
+    session never takes one."""
+    data = {"tenantPresent": "yes", "interpreterUsed": "yes", "interpreterLanguage": "Somali"}
+    assert post_page(officer_client, thc, "present-for-check", data, action="later").status_code == 302
+    officer_client.get(f"/processes/{thc.id}/pages/present-for-check")  # the page's layout, kept once read
+    db.session.remove()  # as between two real requests
+    seen = []
+
+    def record(connection, _cursor, statement, *_args):
+        if request:
+            seen.append((statement, request.environ.get(READ_CONNECTION) is connection))
+
+    engines = every_engine(app)
+    for engine in engines:
+        sa.event.listen(engine, "before_cursor_execute", record)
+    try:
+        page = parse(officer_client.get(f"/processes/{thc.id}/pages/present-for-check"))
+    finally:
+        for engine in engines:
+            sa.event.remove(engine, "before_cursor_execute", record)
+    assert page.select_one("input[name=interpreterLanguage]")["value"] == "Somali"
+    tables = ("FROM users", "FROM processes", "FROM process_answers")
+    assert all(any(table in sql for sql, _own in seen) for table in tables), seen
+    assert all(own for _sql, own in seen), [sql for sql, own in seen if not own]
+    assert not db.session().in_transaction()  # the session was never given a connection
 
 
 def test_a_submitted_visits_page_is_read_only_without_reading_its_answers(app, officer_client, thc):
