@@ -16,6 +16,11 @@ interpreter. The spec (JSON):
 - walk: each request is the first page of a cursor walk; the connection follows the next-page
   token found at `tokenPath` in each JSON body until it is null, then starts the next walk.
 
+Cookies are kept as a browser keeps them: a cookie a response sets replaces the one of that name
+in every request that sends it (a signed-in officer's session cookie, re-signed now and then to
+keep the session alive). Without it every request after the first refresh would carry the old
+cookie, and the product would re-sign it on every response, which no browser would cause.
+
 Latencies are measured per request from writing it to reading the last body byte.
 """
 
@@ -77,6 +82,22 @@ async def read_response(reader: asyncio.StreamReader) -> tuple[int, dict, bytes]
     return status, headers, body
 
 
+def cookie_set(set_cookie: str) -> tuple[str, str]:
+    """(name, value) of a Set-Cookie header."""
+    name, _, rest = set_cookie.partition("=")
+    return name.strip(), rest.split(";", 1)[0].strip()
+
+
+def with_cookie(cookie_header: str, name: str, value: str) -> str | None:
+    """The Cookie header with `name`'s value replaced, or None if it does not send that cookie."""
+    pairs = [pair.strip() for pair in cookie_header.split(";") if pair.strip()]
+    names = [pair.partition("=")[0] for pair in pairs]
+    if name not in names:
+        return None
+    pairs[names.index(name)] = f"{name}={value}"
+    return "; ".join(pairs)
+
+
 def dig(document, path: list[str]):
     for key in path:
         if not isinstance(document, dict):
@@ -89,7 +110,7 @@ class Run:
     def __init__(self, spec: dict):
         self.spec = spec
         self.host, self.port = spec.get("host", "127.0.0.1"), int(spec["port"])
-        self.requests = spec["requests"]
+        self.requests = list(spec["requests"])
         self.mode = spec.get("mode", "cycle")
         self.encoded = [encode_request(self.host, self.port, r) for r in self.requests]
         self.next_index = itertools.count()
@@ -118,6 +139,20 @@ class Run:
         if self.max_requests and self.sent >= self.max_requests:
             self.stopped = True
 
+    def keep_cookie(self, set_cookie: str) -> None:
+        """Send the cookie a response set, from now on, in every request that sends one of its
+        name (requests are encoded again: this happens once a minute at most, not per request)."""
+        name, value = cookie_set(set_cookie)
+        changed = False
+        for index, request in enumerate(self.requests):
+            headers = request.get("headers") or {}
+            cookie = with_cookie(headers.get("Cookie", ""), name, value)
+            if cookie is not None and cookie != headers["Cookie"]:
+                self.requests[index] = {**request, "headers": {**headers, "Cookie": cookie}}
+                changed = True
+        if changed:
+            self.encoded = [encode_request(self.host, self.port, r) for r in self.requests]
+
     async def connection(self) -> None:
         reader = writer = None
         walk = self.spec.get("walk") or {}
@@ -138,6 +173,8 @@ class Run:
                 writer.write(raw)
                 status, headers, body = await read_response(reader)
                 self.record(status, time.perf_counter() - started, len(body))
+                if "set-cookie" in headers:
+                    self.keep_cookie(headers["set-cookie"])
                 if headers.get("connection", "").lower() == "close":
                     writer.close()
                     reader = writer = None

@@ -193,22 +193,22 @@ def build(server, manifest: dict, timing: dict, routes, log) -> list:
         for scenario in (render, save, bound):
             scenario.available, scenario.note = False, f"not available: {exc}"
         return [render, save, bound, pdf]
-    cookie = {"Cookie": browser.cookie_header()}
+    signed_in = browser.signed_in_headers()
     title = re.search(r"<h1[^>]*>([^<]+)</h1>", html)
     page_title = title.group(1).strip() if title else page_path.rsplit("/", 1)[-1]
     render.title = f"Render a process page ('{page_title}', {fields.controls} controls)"
-    render.requests = [{"method": "GET", "path": page_path, "headers": cookie}]
+    render.requests = [{"method": "GET", "path": page_path, "headers": signed_in}]
     body = urllib.parse.urlencode({**fields.fields, "action": ["later"]}, doseq=True)
     save.title = f"Save a process page ('{page_title}', {fields.controls} controls)"
     save.requests = [
         {
             "method": "POST",
             "path": page_path,
-            "headers": {**cookie, "Content-Type": "application/x-www-form-urlencoded"},
+            "headers": {**signed_in, "Content-Type": "application/x-www-form-urlencoded"},
             "body": body,
         }
     ]
     process_id = process_path.rstrip("/").rsplit("/", 1)[-1]
-    bound.requests = [{"method": "GET", "path": f"/bench/signed-in-bound/{process_id}", "headers": cookie}]
+    bound.requests = [{"method": "GET", "path": f"/bench/signed-in-bound/{process_id}", "headers": signed_in}]
     log(f"process page {page_path}: {fields.controls} controls")
     return [render, save, bound, pdf]

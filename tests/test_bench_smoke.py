@@ -7,11 +7,13 @@ import os
 import secrets
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 import pytest
+from werkzeug.serving import make_server
 
-from bench import datagen
+from bench import datagen, load
 from bench.load import merge, percentile, summarise
 from housing_app.models.tenures import link_name_keys
 from tests.conftest import drop_postgres_schema
@@ -142,3 +144,45 @@ def test_rounds_merge_into_one_measurement():
     assert merged["throughput"] == 50.0  # 100 requests in 2 s
     assert merged["meanBodyBytes"] == 12
     assert merged["latencyMs"]["p50"] == 1.0 and merged["latencyMs"]["p95"] == 10.0
+
+
+def test_the_load_generator_keeps_the_cookies_responses_set_as_a_browser_does():
+    """A session cookie the server re-signs is sent from then on, in place of the old one (else
+    every later request would carry the stale cookie and be re-signed again)."""
+    seen = []
+
+    def app(environ, start_response):
+        cookie = environ.get("HTTP_COOKIE", "")
+        seen.append(cookie)
+        headers = [("Content-Type", "text/plain"), ("Content-Length", "2")]
+        if "session=old" in cookie:
+            headers.append(("Set-Cookie", "session=new; HttpOnly; Path=/; SameSite=Lax"))
+        start_response("200 OK", headers)
+        return [b"ok"]
+
+    request = {"method": "GET", "path": "/", "headers": {"Cookie": "theme=dark; session=old"}}
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        result = load.run(
+            {
+                "port": server.server_port,
+                "concurrency": 1,
+                "warmup": 0,
+                "duration": 0.3,
+                "requests": [request],
+            }
+        )
+    finally:
+        server.shutdown()
+    assert result["okRequests"] >= 3
+    assert seen[0] == "theme=dark; session=old"
+    assert set(seen[1:]) == {"theme=dark; session=new"}  # the other cookie kept as it was
+
+
+def test_a_cookie_is_replaced_only_where_a_request_sends_it():
+    assert load.cookie_set("session=abc.def; Expires=Sat, 05 Dec 2026; HttpOnly") == ("session", "abc.def")
+    assert load.with_cookie("a=1; session=old", "session", "new") == "a=1; session=new"
+    assert load.with_cookie("a=1", "session", "new") is None
+    assert load.with_cookie("", "session", "new") is None
