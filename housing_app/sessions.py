@@ -2,6 +2,8 @@
 
 - A call to the API made with a bearer token never uses an officer's session
   (housing_app.api.auth checks the token first): its cookie is not even opened.
+- Flask makes the cookie's serializer again for every request (a fifth of opening the
+  session): it is made once per set of secret keys, and again when they change.
 - An officer stays signed in for the session lifetime after their last request (a sliding
   expiry), which Flask keeps by signing the cookie again on every response: about a fifth of
   the least a signed-in page costs. Here it is signed again only when its signature is older
@@ -23,6 +25,18 @@ class OfficerSession(SecureCookieSession):
 
 class OfficerSessionInterface(SecureCookieSessionInterface):
     session_class = OfficerSession
+    # (the secret keys it signs with, the serializer): kept for the keys in use only.
+    _serializer_for: tuple = ((), None)
+
+    def get_signing_serializer(self, app):
+        if not app.secret_key:
+            return None
+        keys = (app.secret_key, *(app.config["SECRET_KEY_FALLBACKS"] or ()))
+        made_for, serializer = self._serializer_for
+        if made_for != keys:
+            serializer = super().get_signing_serializer(app)
+            self._serializer_for = (keys, serializer)
+        return serializer
 
     def open_session(self, app, request):
         if request.path.startswith("/api/") and request.headers.get("Authorization"):

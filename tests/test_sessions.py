@@ -1,5 +1,6 @@
 """Officers' session cookies: signed again only when old enough, the sliding lifetime kept."""
 
+import copy
 import time
 from datetime import UTC, datetime, timedelta
 
@@ -31,7 +32,7 @@ def sign_cookie_earlier(app, client, seconds: int) -> None:
         def get_timestamp(self) -> int:
             return int(time.time()) - seconds
 
-    serializer = app.session_interface.get_signing_serializer(app)
+    serializer = copy.copy(app.session_interface.get_signing_serializer(app))  # the app's is kept
     data = serializer.loads(client.get_cookie(session_cookie_name(app)).value)
     serializer.signer = SignedEarlier
     client.set_cookie(session_cookie_name(app), serializer.dumps(data))
@@ -77,3 +78,22 @@ def test_a_cookie_refreshed_every_request_when_configured(app, officer_client):
         assert sets_session_cookie(app, officer_client.get("/"))
     finally:
         app.config["SESSION_REFRESH_AFTER_SECONDS"] = 60
+
+
+def test_the_cookies_serializer_is_made_once_and_again_when_the_secret_key_changes(app, officer_client):
+    interface = app.session_interface
+    first = interface.get_signing_serializer(app)
+    assert interface.get_signing_serializer(app) is first
+    cookie = officer_client.get_cookie(session_cookie_name(app)).value
+    secret_key, fallbacks = app.config["SECRET_KEY"], app.config["SECRET_KEY_FALLBACKS"]
+    app.config["SECRET_KEY"] = "a-rotated-key-" + secret_key
+    try:
+        rotated = interface.get_signing_serializer(app)
+        assert rotated is not first
+        assert officer_client.get("/").status_code == 302  # the old key's cookie no longer signs in
+        app.config["SECRET_KEY_FALLBACKS"] = [secret_key]
+        assert interface.get_signing_serializer(app) is not rotated
+        officer_client.set_cookie(session_cookie_name(app), cookie)
+        assert officer_client.get("/").status_code == 200  # a fallback key still reads an older cookie
+    finally:
+        app.config["SECRET_KEY"], app.config["SECRET_KEY_FALLBACKS"] = secret_key, fallbacks
