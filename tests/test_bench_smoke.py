@@ -146,7 +146,7 @@ def test_rounds_merge_into_one_measurement():
     assert merged["latencyMs"]["p50"] == 1.0 and merged["latencyMs"]["p95"] == 10.0
 
 
-def test_the_load_generator_keeps_the_cookies_responses_set_as_a_browser_does():
+def test_the_load_generator_keeps_the_cookies_responses_set_as_a_browser_does(tmp_path):
     """A session cookie the server re-signs is sent from then on, in place of the old one (else
     every later request would carry the stale cookie and be re-signed again)."""
     seen = []
@@ -164,18 +164,22 @@ def test_the_load_generator_keeps_the_cookies_responses_set_as_a_browser_does():
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
+    spec = {"port": server.server_port, "concurrency": 1, "warmup": 0, "duration": 0.3, "requests": [request]}
+    spec_path = tmp_path / "spec.json"
+    spec_path.write_text(json.dumps(spec))
     try:
-        result = load.run(
-            {
-                "port": server.server_port,
-                "concurrency": 1,
-                "warmup": 0,
-                "duration": 0.3,
-                "requests": [request],
-            }
+        # In its own process, as the bench runs it (and away from any event loop a test has).
+        completed = subprocess.run(
+            [sys.executable, "-m", "bench.load", str(spec_path)],
+            cwd=PROJECT_ROOT,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=True,
         )
     finally:
         server.shutdown()
+    result = json.loads(completed.stdout)
     assert result["okRequests"] >= 3
     assert seen[0] == "theme=dark; session=old"
     assert set(seen[1:]) == {"theme=dark; session=new"}  # the other cookie kept as it was
