@@ -14,6 +14,7 @@ import pytest
 from werkzeug.serving import make_server
 
 from bench import datagen, load
+from bench import run as bench_run
 from bench.load import merge, percentile, summarise
 from housing_app.models.tenures import link_name_keys
 from tests.conftest import drop_postgres_schema
@@ -146,7 +147,7 @@ def test_rounds_merge_into_one_measurement():
     assert merged["latencyMs"]["p50"] == 1.0 and merged["latencyMs"]["p95"] == 10.0
 
 
-def test_the_load_generator_keeps_the_cookies_responses_set_as_a_browser_does(tmp_path):
+def test_the_load_generator_keeps_the_cookies_responses_set_as_a_browser_does(tmp_path, monkeypatch):
     """A session cookie the server re-signs is sent from then on, in place of the old one (else
     every later request would carry the stale cookie and be re-signed again)."""
     seen = []
@@ -165,21 +166,11 @@ def test_the_load_generator_keeps_the_cookies_responses_set_as_a_browser_does(tm
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     spec = {"port": server.server_port, "concurrency": 1, "warmup": 0, "duration": 0.3, "requests": [request]}
-    spec_path = tmp_path / "spec.json"
-    spec_path.write_text(json.dumps(spec))
+    monkeypatch.setattr(bench_run, "DATA_DIR", tmp_path)  # where run_load writes the spec
     try:
-        # In its own process, as the bench runs it (and away from any event loop a test has).
-        completed = subprocess.run(
-            [sys.executable, "-m", "bench.load", str(spec_path)],
-            cwd=PROJECT_ROOT,
-            capture_output=True,
-            text=True,
-            timeout=60,
-            check=True,
-        )
+        result = bench_run.run_load(spec)  # in its own process, as the bench runs it
     finally:
         server.shutdown()
-    result = json.loads(completed.stdout)
     assert result["okRequests"] >= 3
     assert seen[0] == "theme=dark; session=old"
     assert set(seen[1:]) == {"theme=dark; session=new"}  # the other cookie kept as it was

@@ -87,13 +87,13 @@ def statements_run():
 
 @contextmanager
 def seen_in_requests(app, describe):
-    """describe(connection) of each statement requests run inside the block, on every engine
-    (not those the test itself runs)."""
+    """describe(connection, sql) of each statement requests run inside the block, on every
+    engine (not those the test itself runs)."""
     seen = []
 
-    def record(connection, *_args):
+    def record(connection, _cursor, statement, *_args):
         if request:
-            seen.append(describe(connection))
+            seen.append(describe(connection, statement))
 
     engines = every_engine(app)
     for engine in engines:
@@ -109,7 +109,7 @@ def seen_in_requests(app, describe):
 def autocommit_seen(app):
     """(method, whether the DBAPI connection was in autocommit) of each statement requests run."""
     with seen_in_requests(
-        app, lambda connection: (request.method, connection.connection.dbapi_connection.autocommit)
+        app, lambda connection, _sql: (request.method, connection.connection.dbapi_connection.autocommit)
     ) as seen:
         yield seen
 
@@ -387,7 +387,7 @@ def test_a_search_by_postcode_alone_reads_its_documents_with_its_page(client):
 def connections_seen(app):
     """(method, whether on the request's own read connection) of each statement requests run."""
     with seen_in_requests(
-        app, lambda connection: (request.method, request.environ.get(READ_CONNECTION) is connection)
+        app, lambda connection, _sql: (request.method, request.environ.get(READ_CONNECTION) is connection)
     ) as seen:
         yield seen
 

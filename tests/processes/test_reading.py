@@ -2,7 +2,6 @@
 not an ORM Process: the same values, the same page."""
 
 import uuid
-from contextlib import contextmanager
 
 import sqlalchemy as sa
 from flask import request
@@ -19,7 +18,7 @@ from tests.html import parse
 from tests.processes.complete import answer_every_question
 from tests.processes.conftest import client_for, fresh_get, start
 from tests.processes.test_answers import post_page
-from tests.test_database import every_engine
+from tests.test_database import seen_in_requests
 
 
 def test_a_process_view_holds_what_the_process_holds(app, thc):
@@ -90,20 +89,10 @@ def test_a_pages_reads_run_on_the_requests_own_read_connection(app, officer_clie
     assert post_page(officer_client, thc, "present-for-check", data, action="later").status_code == 302
     officer_client.get(f"/processes/{thc.id}/pages/present-for-check")  # the page's layout, kept once read
     db.session.remove()  # as between two real requests
-    seen = []
-
-    def record(connection, _cursor, statement, *_args):
-        if request:
-            seen.append((statement, request.environ.get(READ_CONNECTION) is connection))
-
-    engines = every_engine(app)
-    for engine in engines:
-        sa.event.listen(engine, "before_cursor_execute", record)
-    try:
+    with seen_in_requests(
+        app, lambda connection, sql: (sql, request.environ.get(READ_CONNECTION) is connection)
+    ) as seen:
         page = parse(officer_client.get(f"/processes/{thc.id}/pages/present-for-check"))
-    finally:
-        for engine in engines:
-            sa.event.remove(engine, "before_cursor_execute", record)
     assert page.select_one("input[name=interpreterLanguage]")["value"] == "Somali"
     tables = ("FROM users", "FROM processes", "FROM process_answers")
     assert all(any(table in sql for sql, _own in seen) for table in tables), seen
@@ -123,23 +112,9 @@ def test_a_submitted_visits_page_is_read_only_without_reading_its_answers(app, o
     assert not any("process_answers" in sql for sql in statements)
 
 
-@contextmanager
 def statements_in_requests(app):
     """The SQL of each statement requests run inside the block, on every engine of the app."""
-    statements = []
-
-    def record(_connection, _cursor, statement, *_args):
-        if request:
-            statements.append(statement)
-
-    engines = every_engine(app)
-    for engine in engines:
-        sa.event.listen(engine, "before_cursor_execute", record)
-    try:
-        yield statements
-    finally:
-        for engine in engines:
-            sa.event.remove(engine, "before_cursor_execute", record)
+    return seen_in_requests(app, lambda _connection, sql: sql)
 
 
 def test_a_managers_view_of_a_page_follows_the_officers_team(app, layouts, tenure):
