@@ -267,6 +267,8 @@ def merge(runs: list[dict]) -> dict:
         ok=sum(run_result["okRequests"] for run_result in runs),
     )
     merged["rounds"] = len(runs)
+    # Each round's own throughput: how far the rounds (alternating with the floor's) spread.
+    merged["roundThroughputs"] = [run_result["throughput"] for run_result in runs]
     return merged
 
 

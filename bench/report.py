@@ -13,6 +13,14 @@ def ratio_text(value) -> str:
     return "-" if value is None else f"{value:.2f}x"
 
 
+def spread_text(ratios: list) -> str:
+    """' (rounds 0.46-0.52x)': the lowest and highest of a phase's round-by-round ratios."""
+    measured = [value for value in ratios or () if value is not None]
+    if len(measured) < 2:
+        return ""
+    return f" (rounds {min(measured):.2f}-{max(measured):.2f}x)"
+
+
 def markdown(report: dict) -> str:
     counts = report["counts"]
     environment = report["environment"]
@@ -128,7 +136,7 @@ def markdown(report: dict) -> str:
             lines.append(
                 f"| {entry['title']} (`{name}`) "
                 f"| {fmt(app['throughput']['throughput'], 0)} / {fmt(floor['throughput']['throughput'], 0)}"
-                f" = {ratio_text(ratios['throughput'])} "
+                f" = {ratio_text(ratios['throughput'])}{spread_text(ratios.get('throughputRounds'))} "
                 f"| {cell('p50')} | {cell('p95')} | {cell('p99')} "
                 f"| {fmt(app['peakWorkerMemoryMb'])} / {fmt(floor['peakWorkerMemoryMb'])}"
                 f" = {ratio_text(ratios['peakWorkerMemory'])} "

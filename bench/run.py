@@ -397,6 +397,16 @@ def compare(app: dict, floor: dict) -> dict:
         "latencyP95": ratio(app["latency"]["latencyMs"]["p95"], floor["latency"]["latencyMs"]["p95"]),
         "latencyP99": ratio(app["latency"]["latencyMs"]["p99"], floor["latency"]["latencyMs"]["p99"]),
         "peakWorkerMemory": ratio(app["peakWorkerMemoryMb"], floor["peakWorkerMemoryMb"]),
+        # Each round's product against the floor's round beside it: a ratio near its target is
+        # read with this spread (the machine's own noise), not as one exact figure.
+        "throughputRounds": [
+            ratio(measured, baseline)
+            for measured, baseline in zip(
+                app["throughput"].get("roundThroughputs", []),
+                floor["throughput"].get("roundThroughputs", []),
+                strict=True,
+            )
+        ],
     }
 
 

@@ -16,6 +16,8 @@ from werkzeug.serving import make_server
 from bench import datagen, load
 from bench import run as bench_run
 from bench.load import merge, percentile, summarise
+from bench.report import spread_text
+from bench.targets import evaluate
 from housing_app.models.tenures import link_name_keys
 from tests.conftest import drop_postgres_schema
 
@@ -89,6 +91,8 @@ def test_make_bench_small_writes_a_report_with_every_scenario_against_its_floor(
             bad = {status: n for status, n in measured["statuses"].items() if int(status) >= 400}
             assert bad == {}, (key, phase, bad)
         assert entry["floor"]["throughput"]["throughput"] > 0
+        rounds = entry["ratios"]["throughputRounds"]
+        assert len(rounds) == entry["app"]["throughput"]["rounds"] and all(r > 0 for r in rounds), key
     for item in result["targets"]:
         assert item["status"] in ("met", "missed", "not measured")
         if item["status"] != "not measured":
@@ -145,6 +149,39 @@ def test_rounds_merge_into_one_measurement():
     assert merged["throughput"] == 50.0  # 100 requests in 2 s
     assert merged["meanBodyBytes"] == 12
     assert merged["latencyMs"]["p50"] == 1.0 and merged["latencyMs"]["p95"] == 10.0
+    assert merged["roundThroughputs"] == [90.0, 10.0]
+
+
+def test_each_rounds_throughput_is_compared_with_the_floors_round_beside_it():
+    """The merged ratio is the verdict; the rounds' own ratios show how far the machine let it
+    wander, in the report's cell and in the by-id target's basis."""
+
+    def phase(requests_per_round):
+        runs = []
+        for requests in requests_per_round:
+            run_result = summarise([0.001] * requests, 1.0, {"200": requests}, {}, body_bytes=0, ok=requests)
+            run_result["latenciesUs"] = [1000] * requests
+            runs.append(run_result)
+        return merge(runs)
+
+    app = {"latency": phase([10]), "throughput": phase([45, 60, 50]), "peakWorkerMemoryMb": 80.0}
+    floor = {"latency": phase([20]), "throughput": phase([100, 100, 90]), "peakWorkerMemoryMb": 20.0}
+    ratios = bench_run.compare(app, floor)
+    assert ratios["throughput"] == 0.534  # 155 requests against 290 over the same three seconds
+    assert ratios["throughputRounds"] == [0.45, 0.6, 0.556]
+    assert spread_text(ratios["throughputRounds"]) == " (rounds 0.45-0.60x)"
+    assert spread_text([0.5]) == ""  # one round: nothing to spread
+    results = {
+        "tenure_by_id": {
+            "title": "Tenure by id",
+            "available": True,
+            "app": app,
+            "floor": floor,
+            "ratios": ratios,
+        }
+    }
+    (by_id,) = [item for item in evaluate(results, "full") if item["target"].startswith("Tenure by id")]
+    assert by_id["status"] == "met" and "(rounds 0.45-0.60x)" in by_id["basis"]
 
 
 def test_the_load_generator_keeps_the_cookies_responses_set_as_a_browser_does(tmp_path, monkeypatch):
