@@ -5,7 +5,8 @@ much as the query behind a busy API call, so a call pays only for the ones it ne
   restart or a firewall drops idle connections; one used a moment ago is alive).
 - Reads (GET and HEAD: the API's and officers' pages) run without a transaction on a database
   server: no BEGIN and no ROLLBACK around their queries, two of a process page's five round
-  trips. They never write; a flush in one is refused (ReadOnlyRequestError).
+  trips. They never write; a flush in one is refused (ReadOnlyRequestError). A read makes an ORM
+  session only if its view uses one (AppSession gives it the read engine as it is made).
 - The busiest reads (tenure by id, tenure search, the health check, the signed-in officer, a
   process page's visit and answers) run on a plain connection of the request's own
   (read_connection), not the ORM session: they read rows, never objects, and the session's
@@ -21,7 +22,7 @@ from flask import Flask, current_app, has_request_context, request
 from sqlalchemy import create_engine, event, exc
 from sqlalchemy.engine import Connection, Engine
 
-from housing_app.extensions import READ_ONLY_BIND, AppSession, db
+from housing_app.extensions import READ_ONLY_BIND, SESSION_READ_ENGINE, AppSession, db
 
 IDLE_SINCE = "housing_app_idle_since"
 HELD_IDLE_SINCE = "housing_app_held_idle_since"  # in a held read connection's info
@@ -70,14 +71,16 @@ def init_database(app: Flask) -> None:
     )
     ping_after_idle(read_engine, app.config["DATABASE_PING_AFTER_IDLE_SECONDS"])
 
+    app.extensions[SESSION_READ_ENGINE] = read_engine  # a GET's session, once made (AppSession)
+
     @app.before_request
     def reads_without_transaction():
-        if not is_read():
+        # Served, a request starts without a session (AppSession gives a GET's its read engine
+        # when one is made): only tests share theirs with the requests they make.
+        if not is_read() or not db.session.registry.has():
             return
-        if is_api_read() and reads_apart(app.view_functions.get(request.endpoint)):
-            return  # a view reading only through read_connection() never opens the session
         session = db.session()
-        if not session.in_transaction():  # always so, but in tests sharing their session
+        if not session.in_transaction():
             session.info[READ_ONLY_BIND] = read_engine
 
     @app.teardown_request
@@ -110,11 +113,6 @@ def is_read() -> bool:
     return request.method in ("GET", "HEAD")
 
 
-def is_api_read() -> bool:
-    """Whether this request is a read of the API (GET or HEAD)."""
-    return is_read() and request.path.startswith("/api/")
-
-
 class ReadOnlyRequestError(RuntimeError):
     """A GET or HEAD request tried to write: its session reads outside any transaction."""
 
@@ -128,17 +126,6 @@ def refuse_writes_in_reads(session, _flush_context, _instances) -> None:
             "a GET or HEAD request tried to write to the database; reads run outside any "
             "transaction on a database server, so writes belong in a POST, PUT, PATCH or DELETE"
         )
-
-
-def reads_on_own_connection(view):
-    """Mark an API view whose database work all goes through read_connection(), so no ORM
-    session is opened for it. Put it nearest the function: the decorators above copy the mark."""
-    view.reads_on_own_connection = True
-    return view
-
-
-def reads_apart(view) -> bool:
-    return getattr(view, "reads_on_own_connection", False)
 
 
 def read_connection() -> Connection:

@@ -1,5 +1,6 @@
 """Flask extensions, created once here and bound to the app in create_app()."""
 
+from flask import current_app, has_request_context, request
 from flask_login import LoginManager
 from flask_mail import Mail
 from flask_migrate import Migrate
@@ -26,10 +27,23 @@ class Base(DeclarativeBase):
 
 # In session.info: the engine a read-only request's session reads on (housing_app.database).
 READ_ONLY_BIND = "housing_app.read_only_bind"
+# In app.extensions, on a database server only: the engine a GET or HEAD request's session reads on.
+SESSION_READ_ENGINE = "housing_app.session_read_engine"
 
 
 class AppSession(Session):
-    """Flask-SQLAlchemy's session, reading on the engine a read-only request gave it, if any."""
+    """Flask-SQLAlchemy's session, reading on the engine a read-only request gave it, if any.
+
+    A session made during a GET or HEAD request on a database server is given its read engine
+    as it is made, so a request whose view never touches the ORM (a process page, the API's
+    reads) makes no session at all."""
+
+    def __init__(self, db, **kwargs):
+        super().__init__(db, **kwargs)
+        if has_request_context() and request.method in ("GET", "HEAD"):
+            engine = current_app.extensions.get(SESSION_READ_ENGINE)
+            if engine is not None:
+                self.info[READ_ONLY_BIND] = engine
 
     def get_bind(self, mapper=None, clause=None, bind=None, **kwargs):
         engine = self.info.get(READ_ONLY_BIND)

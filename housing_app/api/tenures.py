@@ -25,7 +25,6 @@ from housing_app.api.tenure_schemas import (
     TenureSchema,
     TenureSearchQuerySchema,
 )
-from housing_app.database import reads_on_own_connection
 from housing_app.models.tenures import Tenure, normalise_postcode
 from housing_app.services import tenures as service
 from housing_app.services.tenures import StaleTenure, tenure_etag, tenure_to_json
@@ -305,7 +304,6 @@ def raise_stale():
 )
 @blp.response(200, TenureListSchema, example=EXAMPLE_LIST)
 @document_errors(400, 401, 403)
-@reads_on_own_connection
 def search_tenures(first_name=None, last_name=None, postcode=None, offset=0, limit=20, pagination_token=None):
     """Find tenures by household member's first / last name and postcode
 
@@ -390,7 +388,6 @@ def read_search_token(token: str, criteria: dict) -> tuple[int, tuple | None]:
 @blp.response(200, TenureSchema, example=EXAMPLE_TENURE, headers=ETAG_HEADER)
 @blp.alt_response(304, description="Not modified: your If-None-Match ETag is current.", headers=ETAG_HEADER)
 @document_errors(401, 403, 404)
-@reads_on_own_connection
 def get_tenure(tenure_id):
     """Get a tenure by its id (with an ETag)"""
     tenure = service.read_tenure_document(tenure_id)
