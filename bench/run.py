@@ -402,8 +402,8 @@ def compare(app: dict, floor: dict) -> dict:
         "throughputRounds": [
             ratio(measured, baseline)
             for measured, baseline in zip(
-                app["throughput"].get("roundThroughputs", []),
-                floor["throughput"].get("roundThroughputs", []),
+                app["throughput"]["roundThroughputs"],
+                floor["throughput"]["roundThroughputs"],
                 strict=True,
             )
         ],

@@ -73,16 +73,6 @@ def init_database(app: Flask) -> None:
 
     app.extensions[SESSION_READ_ENGINE] = read_engine  # a GET's session, once made (AppSession)
 
-    @app.before_request
-    def reads_without_transaction():
-        # Served, a request starts without a session (AppSession gives a GET's its read engine
-        # when one is made): only tests share theirs with the requests they make.
-        if not is_read() or not db.session.registry.has():
-            return
-        session = db.session()
-        if not session.in_transaction():
-            session.info[READ_ONLY_BIND] = read_engine
-
     @app.teardown_request
     def session_reads_as_it_did(_error=None):
         # The session outlives the request only where tests share it; it writes as before.
