@@ -3,15 +3,17 @@
 Every GET of a process page read the visit as an ORM object (the session, its identity map, the
 loader's machinery, the process type joined in) and its answers through the session again: half
 of what a signed-in page costs beyond the sign-in check, for a page that only reads. So a page
-GET reads the visit's row, its type's name and its officer's team in one precompiled statement,
-and its answers (when the page shows them) in another, on the request's read connection: the
-same values, read-only. Saving a page, the task list and the review still load the Process.
+GET reads the visit's row, its type's name, its officer's team and (when the page shows them)
+its answers in one precompiled statement on the request's read connection: the same values,
+read-only. Saving a page, the task list and the review still load the Process.
 """
 
 import uuid
 from datetime import datetime
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import JSON, bindparam, select
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.functions import FunctionElement
 
 from housing_app.database import DirectStatement, read_connection
 from housing_app.models import Answer, Process, ProcessType, User
@@ -21,26 +23,68 @@ _TYPES = ProcessType.__table__
 _USERS = User.__table__
 _ANSWERS = Answer.__table__
 
-_PROCESS_BY_ID = DirectStatement(
-    select(
-        _PROCESSES.c.id,
-        _PROCESSES.c.reference,
-        _PROCESSES.c.status,
-        _PROCESSES.c.submitted_at,
-        _PROCESSES.c.created_at,
-        _PROCESSES.c.updated_at,
-        _PROCESSES.c.tenure_id,
-        _PROCESSES.c.layout_version_id,
-        _PROCESSES.c.officer_id,
-        _PROCESSES.c.tenure_snapshot,
-        _TYPES.c.code.label("type_code"),
-        _TYPES.c.name.label("type_name"),
-        _USERS.c.team.label("officer_team"),
-    )
-    .join(_TYPES, _TYPES.c.id == _PROCESSES.c.process_type_id)
-    .outerjoin(_USERS, _USERS.c.id == _PROCESSES.c.officer_id)
-    .where(_PROCESSES.c.id == bindparam("id"))
+_PROCESS_COLUMNS = (
+    _PROCESSES.c.id,
+    _PROCESSES.c.reference,
+    _PROCESSES.c.status,
+    _PROCESSES.c.submitted_at,
+    _PROCESSES.c.created_at,
+    _PROCESSES.c.updated_at,
+    _PROCESSES.c.tenure_id,
+    _PROCESSES.c.layout_version_id,
+    _PROCESSES.c.officer_id,
+    _PROCESSES.c.tenure_snapshot,
+    _TYPES.c.code.label("type_code"),
+    _TYPES.c.name.label("type_name"),
+    _USERS.c.team.label("officer_team"),
 )
+
+
+class answer_rows_json(FunctionElement):  # noqa: N801 - named as SQL functions are
+    """The visit's answers as one JSON array of [key, contact_id, value] (NULL or [] for none).
+
+    Read as rows, a page's answers cost a second round trip and, in Python, a UUID and a JSON
+    value made for each row. On PostgreSQL (psycopg alone, 68 answers) the visit's row took
+    74 us, the row then its answers 321 us, both in one statement with the answers as one JSON
+    text, parsed once, 154 us."""
+
+    type = JSON()
+    inherit_cache = True
+    name = "answer_rows_json"
+
+
+@compiles(answer_rows_json, "postgresql")
+def _answer_rows_json_postgresql(element, compiler, **kw):
+    return f"json_agg(json_build_array({compiler.process(element.clauses, **kw)}))"
+
+
+@compiles(answer_rows_json, "sqlite")
+def _answer_rows_json_sqlite(element, compiler, **kw):
+    # The value column holds JSON text there: json() keeps it JSON rather than a string.
+    key, contact_id, value = (compiler.process(clause, **kw) for clause in element.clauses)
+    return f"json_group_array(json_array({key}, {contact_id}, json({value})))"
+
+
+# A submitted visit's pages do not show its answers (Process.is_submitted): they are read if asked for.
+_ANSWERS_JSON = (
+    select(answer_rows_json(_ANSWERS.c.key, _ANSWERS.c.contact_id, _ANSWERS.c.value))
+    .where(_ANSWERS.c.process_id == _PROCESSES.c.id, _PROCESSES.c.status != "submitted")
+    .scalar_subquery()
+    .label("answers_json")
+)
+
+
+def _process_by_id(*extra_columns) -> DirectStatement:
+    return DirectStatement(
+        select(*_PROCESS_COLUMNS, *extra_columns)
+        .join(_TYPES, _TYPES.c.id == _PROCESSES.c.process_type_id)
+        .outerjoin(_USERS, _USERS.c.id == _PROCESSES.c.officer_id)
+        .where(_PROCESSES.c.id == bindparam("id"))
+    )
+
+
+_PROCESS_BY_ID = _process_by_id()
+_PROCESS_WITH_ANSWERS_BY_ID = _process_by_id(_ANSWERS_JSON)
 _ANSWERS_OF_PROCESS = DirectStatement(
     select(_ANSWERS.c.key, _ANSWERS.c.contact_id, _ANSWERS.c.value).where(
         _ANSWERS.c.process_id == bindparam("process_id")
@@ -125,7 +169,32 @@ class ProcessView:
         return f"<ProcessView {self.id}>"
 
 
-def read_process_view(process_id: uuid.UUID) -> ProcessView | None:
-    """The visit with this id as a ProcessView, or None if there is none."""
-    row = _PROCESS_BY_ID.first(read_connection(), id=process_id)
-    return ProcessView(row) if row is not None else None
+def answers_by_key(rows) -> dict[tuple[str, str | None], object]:
+    return {(key, str(contact_id) if contact_id else None): value for key, contact_id, value in rows}
+
+
+def answers_from_json(answers: list | None) -> dict[tuple[str, str | None], object]:
+    """answer_values from answer_rows_json's array. A contact id is text there, as the database
+    writes a UUID (SQLite: 32 hex digits): given in the form str(UUID) writes."""
+    values = {}
+    for key, contact_id, value in answers or ():
+        if contact_id is not None and len(contact_id) != 36:
+            contact_id = str(uuid.UUID(contact_id))
+        values[key, contact_id] = value
+    return values
+
+
+def read_process_view(process_id: uuid.UUID, with_answers: bool = False) -> ProcessView | None:
+    """The visit with this id as a ProcessView, or None if there is none. `with_answers`: its
+    answers are read in the same statement, for a page that will show them (unless the visit
+    is submitted: its pages show none)."""
+    if not with_answers:
+        row = _PROCESS_BY_ID.first(read_connection(), id=process_id)
+        return ProcessView(row) if row is not None else None
+    row = _PROCESS_WITH_ANSWERS_BY_ID.first(read_connection(), id=process_id)
+    if row is None:
+        return None
+    process = ProcessView(row)
+    if not process.is_submitted:
+        process._answer_values = answers_from_json(row.answers_json)
+    return process

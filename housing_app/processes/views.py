@@ -88,9 +88,10 @@ def load_process(process_id: uuid.UUID) -> Process:
     return process
 
 
-def load_process_view(process_id: uuid.UUID) -> ProcessView:
-    """load_process for a page that only reads: the visit as a ProcessView (reading.py)."""
-    process = read_process_view(process_id)
+def load_process_view(process_id: uuid.UUID, with_answers: bool = False) -> ProcessView:
+    """load_process for a page that only reads: the visit as a ProcessView (reading.py), with
+    its answers read alongside when the page will show them."""
+    process = read_process_view(process_id, with_answers)
     if process is None or not can_access(current_user, process):
         abort(404)
     return process
@@ -139,7 +140,7 @@ def page(process_id, page_key):
     # Showing a page reads the visit and needs only its layout (kept once read); saving one
     # changes the visit and needs the page's row.
     if request.method != "POST":
-        process = load_process_view(process_id)
+        process = load_process_view(process_id, with_answers=True)
         page = page_layout(process, page_key) or abort(404)
         if process.is_submitted:
             return render_template(PAGE_TEMPLATE, process=process, page=page, form=None, read_only=True)

@@ -6,12 +6,12 @@ import uuid
 import sqlalchemy as sa
 from flask import request
 
-from housing_app.database import READ_CONNECTION
+from housing_app.database import READ_CONNECTION, read_connection
 from housing_app.extensions import db
 from housing_app.models import Answer, Process
 from housing_app.processes import page_skeletons
 from housing_app.processes.forms import build_page_form
-from housing_app.processes.reading import ProcessView, read_process_view
+from housing_app.processes.reading import _PROCESS_WITH_ANSWERS_BY_ID, ProcessView, read_process_view
 from housing_app.processes.service import answer_values, find_page, page_layout
 from tests.conftest import make_user
 from tests.html import parse
@@ -36,7 +36,15 @@ def test_a_process_view_holds_what_the_process_holds(app, thc):
         assert (view.officer.id, view.officer.team) == (thc.officer.id, thc.officer.team)
         assert answer_values(view) == answer_values(thc) == stored
         assert len(stored) > 50 and any(contact_id for _key, contact_id in stored)
+        # Read with the visit, in one statement (the contact ids as str(UUID) writes them).
+        assert answer_values(read_process_view(thc.id, with_answers=True)) == stored
         assert read_process_view(uuid.uuid4()) is None
+        assert read_process_view(uuid.uuid4(), with_answers=True) is None
+
+
+def test_a_visit_with_no_answers_is_read_with_none(app, thc):
+    with app.test_request_context("/"):
+        assert answer_values(read_process_view(thc.id, with_answers=True)) == {}
 
 
 def test_every_page_of_a_process_view_is_the_processs_page(app, thc):
@@ -109,8 +117,30 @@ def test_a_submitted_visits_page_is_read_only_without_reading_its_answers(app, o
         page = parse(officer_client.get(f"/processes/{thc.id}/pages/present-for-check"))
     assert "can no longer be changed" in page.select_one(".govuk-inset-text").text
     assert page.select("form[method=post] input[name=tenantPresent]") == []
-    assert any("FROM processes" in sql for sql in statements)  # the visit was read, in the request
-    assert not any("process_answers" in sql for sql in statements)
+    visit_reads = [sql for sql in statements if "FROM processes" in sql]
+    assert len(visit_reads) == 1  # the visit was read, in the request
+    assert [sql for sql in statements if "process_answers" in sql] == visit_reads  # no read of its own
+    with app.test_request_context("/"):
+        # The visit's statement brings back none of a submitted visit's answers ...
+        assert _PROCESS_WITH_ANSWERS_BY_ID.first(read_connection(), id=thc.id).answers_json in (None, [])
+        view = read_process_view(thc.id, with_answers=True)
+        assert answer_values(view) == answer_values(thc)  # ... and reads them if asked for
+        assert len(answer_values(view)) > 50
+
+
+def test_a_page_reads_its_visit_and_answers_in_one_statement(app, officer_client, thc):
+    """The page's one read of the visit brings its answers with it (reading.answer_rows_json):
+    beside the sign-in check, one statement, where a second to read the answers as rows cost a
+    round trip and, with many answers, more Python than the visit's own row."""
+    answer_every_question(thc)
+    url = f"/processes/{thc.id}/pages/present-for-check"
+    officer_client.get(url)  # the page's layout, kept once read
+    with statements_in_requests(app) as statements:
+        page = parse(officer_client.get(url))
+    assert page.select_one("input[name=tenantPresent][checked]") is not None
+    assert len(statements) == 2, statements  # who is asking; the visit with its answers
+    visit_read = next(sql for sql in statements if "FROM processes" in sql)
+    assert "process_answers" in visit_read
 
 
 def statements_in_requests(app):
