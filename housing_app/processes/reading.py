@@ -169,10 +169,6 @@ class ProcessView:
         return f"<ProcessView {self.id}>"
 
 
-def answers_by_key(rows) -> dict[tuple[str, str | None], object]:
-    return {(key, str(contact_id) if contact_id else None): value for key, contact_id, value in rows}
-
-
 def answers_from_json(answers: list | None) -> dict[tuple[str, str | None], object]:
     """answer_values from answer_rows_json's array. A contact id is text there, as the database
     writes a UUID (SQLite: 32 hex digits): given in the form str(UUID) writes."""
