@@ -44,10 +44,9 @@ def create_app(config=None) -> Flask:
 
     app.session_interface = OfficerSessionInterface()
 
-    from housing_app.request_logging import configure_logging, init_correlation_ids
+    from housing_app.request_logging import configure_logging, init_request_log
 
     configure_logging(app)
-    init_correlation_ids(app)
     _init_templates(app)
     _init_extensions(app)
     _register_blueprints(app)
@@ -61,6 +60,7 @@ def create_app(config=None) -> Flask:
     from housing_app.cli import init_cli
 
     init_cli(app)
+    init_request_log(app)  # the outermost layer: its duration covers every other
     return app
 
 

@@ -13,9 +13,10 @@ import sys
 import time
 from json.encoder import encode_basestring_ascii as _json_text
 
-from flask import Flask, g, has_request_context, request
+from flask import Flask, has_request_context, request
 
 CORRELATION_HEADER = "x-correlation-id"
+_CORRELATION_ENVIRON_KEY = "HTTP_X_CORRELATION_ID"  # the request's header, as WSGI names it
 _SAFE_CORRELATION_ID = re.compile(r"^[A-Za-z0-9._:-]{1,100}$")
 
 logger = logging.getLogger("housing_app.requests")
@@ -33,8 +34,10 @@ class JsonFormatter(logging.Formatter):
             "message": record.getMessage(),
         }
         fields = getattr(record, "fields", None) or {}
-        if "correlationId" not in fields and has_request_context() and getattr(g, "correlation_id", None):
-            line["correlationId"] = g.correlation_id
+        if "correlationId" not in fields:
+            request_id = correlation_id()
+            if request_id:
+                line["correlationId"] = request_id
         line.update(fields)
         if record.exc_info:
             line["exception"] = self.formatException(record.exc_info)
@@ -72,49 +75,81 @@ def new_correlation_id() -> str:
     return f"{text[:8]}-{text[8:12]}-{text[12:16]}-{text[16:20]}-{text[20:]}"
 
 
-def init_correlation_ids(app: Flask) -> None:
-    @app.before_request
-    def assign_correlation_id():
-        incoming = request.headers.get(CORRELATION_HEADER, "")
-        request_globals = g._get_current_object()  # one lookup through the proxy, not two
-        request_globals.correlation_id = (
-            incoming if _SAFE_CORRELATION_ID.match(incoming) else new_correlation_id()
-        )
-        request_globals.request_started = time.perf_counter()
+CORRELATION_ID_KEY = "housing_app.correlation_id"  # in the WSGI environ
 
-    @app.after_request
-    def log_and_echo_correlation_id(response):
-        request_globals = g._get_current_object()
-        correlation_id = getattr(request_globals, "correlation_id", None) or new_correlation_id()
-        response.headers[CORRELATION_HEADER] = correlation_id
-        if logger.isEnabledFor(logging.INFO):
-            started = getattr(request_globals, "request_started", None)
-            rule = request.url_rule
-            fields = (
-                correlation_id,
-                request.method,
-                rule.rule if rule else None,
-                response.status_code,
-                round((time.perf_counter() - started) * 1000, 1) if started else None,
-            )
-            line = request_line(time.time(), *fields)
-            handler = _sole_handler()
-            if handler is None or not _write(handler, line):
-                # Logger.info would look up the caller's file and line on every request; the
-                # request line's origin is always this function.
-                record = logger.makeRecord(
-                    logger.name,
-                    logging.INFO,
-                    __file__,
-                    0,
-                    "request",
-                    (),
-                    None,
-                    extra={"fields": dict(zip(REQUEST_LINE_FIELDS, fields, strict=True))},
-                )
-                record.json_line = line
-                logger.handle(record)
-        return response
+
+def correlation_id() -> str | None:
+    """This request's correlation id (None outside a request)."""
+    if not has_request_context():
+        return None
+    return request.environ.get(CORRELATION_ID_KEY)
+
+
+def init_request_log(app: Flask) -> None:
+    """Wrap the app so every response carries a correlation id and is logged once; call it
+    last in create_app, so the duration covers every other layer."""
+    app.wsgi_app = CorrelatedRequestLog(app.wsgi_app)
+
+
+class CorrelatedRequestLog:
+    """WSGI middleware: gives each request its correlation id (the caller's, when safe to
+    echo), sends it back in the response's header and writes the request's log line.
+
+    Done where the response starts rather than in Flask's request hooks: every response passes
+    there (error pages too), and appending to the WSGI header list skips the hooks' `g` and
+    `request` proxies and the checks of Flask's Headers (with the security headers, about 6%
+    of a read by id in process).
+    """
+
+    def __init__(self, wsgi_app):
+        self.wsgi_app = wsgi_app
+
+    def __call__(self, environ, start_response):
+        started = time.perf_counter()
+        incoming = environ.get(_CORRELATION_ENVIRON_KEY, "")
+        request_id = incoming if _SAFE_CORRELATION_ID.match(incoming) else new_correlation_id()
+        environ[CORRELATION_ID_KEY] = request_id
+
+        def start_logged_response(status, headers, exc_info=None):
+            if any(name.lower() == CORRELATION_HEADER for name, _value in headers):  # a view's own
+                headers[:] = [header for header in headers if header[0].lower() != CORRELATION_HEADER]
+            headers.append((CORRELATION_HEADER, request_id))
+            if logger.isEnabledFor(logging.INFO):
+                log_request(environ, request_id, int(status[:3]), started)
+            return start_response(status, headers, exc_info)
+
+        return self.wsgi_app(environ, start_logged_response)
+
+
+def log_request(environ: dict, request_id: str, status: int, started: float) -> None:
+    """Write the request's line: method, route (the rule, never the path or query), status and
+    duration."""
+    flask_request = environ.get("werkzeug.request")  # the request Flask made, once routed
+    rule = getattr(flask_request, "url_rule", None)
+    fields = (
+        request_id,
+        environ.get("REQUEST_METHOD"),
+        rule.rule if rule else None,
+        status,
+        round((time.perf_counter() - started) * 1000, 1),
+    )
+    line = request_line(time.time(), *fields)
+    handler = _sole_handler()
+    if handler is None or not _write(handler, line):
+        # Logger.info would look up the caller's file and line on every request; the
+        # request line's origin is always this function.
+        record = logger.makeRecord(
+            logger.name,
+            logging.INFO,
+            __file__,
+            0,
+            "request",
+            (),
+            None,
+            extra={"fields": dict(zip(REQUEST_LINE_FIELDS, fields, strict=True))},
+        )
+        record.json_line = line
+        logger.handle(record)
 
 
 _REQUEST_LINE_START = ', "level": "INFO", "logger": "housing_app.requests", "message": "request", '

@@ -245,3 +245,55 @@ def test_a_request_line_with_no_other_handler_is_written_straight_to_the_stream(
         assert request_logging._sole_handler() is None
         client.get("/sign-in", headers={"x-correlation-id": "trace-record"})
     assert json.loads(written[-1])["correlationId"] == "trace-record"
+
+
+def test_a_log_record_made_during_a_request_carries_its_correlation_id(tmp_path):
+    app = create_app({"ENVIRONMENT": "test", "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/x.sqlite"})
+
+    @app.get("/api/v1/noted")
+    def noted():
+        logging.getLogger("housing_app.tests").warning("something to note")
+        return {"ok": True}
+
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    handler.setFormatter(JsonFormatter())
+    noting_logger = logging.getLogger("housing_app.tests")
+    noting_logger.addHandler(handler)
+    try:
+        response = app.test_client().get("/api/v1/noted", headers={"x-correlation-id": "trace-noted"})
+    finally:
+        noting_logger.removeHandler(handler)
+    assert response.headers["x-correlation-id"] == "trace-noted"
+    assert json.loads(stream.getvalue().splitlines()[-1])["correlationId"] == "trace-noted"
+
+
+def test_a_failed_request_is_logged_and_carries_the_headers_like_any_other(tmp_path):
+    app = create_app({"ENVIRONMENT": "test", "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/x.sqlite"})
+
+    @app.get("/explode")
+    def explode_page():
+        raise RuntimeError("secret internal detail")
+
+    app.config["PROPAGATE_EXCEPTIONS"] = False
+    with request_log_lines() as written:
+        response = app.test_client().get("/explode", headers={"x-correlation-id": "trace-500"})
+    assert response.status_code == 500
+    assert response.headers.getlist("x-correlation-id") == ["trace-500"]
+    assert response.headers["X-Frame-Options"] == "DENY"
+    assert response.headers["Cache-Control"] == "no-store"  # an HTML error page
+    assert "'nonce-" in response.headers["Content-Security-Policy"]  # the page's own script runs
+    line = json.loads(written[-1])
+    assert (line["correlationId"], line["route"], line["status"]) == ("trace-500", "/explode", 500)
+    assert line["durationMs"] >= 0
+
+
+def test_a_views_own_correlation_header_is_replaced_not_repeated(tmp_path):
+    app = create_app({"ENVIRONMENT": "test", "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/x.sqlite"})
+
+    @app.get("/api/v1/own-id")
+    def own_id():
+        return {"ok": True}, 200, {"X-Correlation-Id": "made-by-the-view"}
+
+    response = app.test_client().get("/api/v1/own-id", headers={"x-correlation-id": "trace-own"})
+    assert response.headers.getlist("x-correlation-id") == ["trace-own"]
