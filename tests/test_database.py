@@ -359,25 +359,28 @@ def test_a_search_by_one_name_is_one_statement(client):
     assert (past_the_end.tenures, past_the_end.count) == ([], 3)  # the kept count read apart
 
 
-def test_a_search_by_postcode_alone_reads_its_documents_with_its_page(client):
-    """The page and its stored documents in one statement (a join), in the page's order; the
-    total one more only when the first page is full."""
+def test_a_search_by_postcode_alone_is_one_statement(client):
+    """The page, its stored documents (a join, in the page's order) and the total in one
+    statement, whether or not the page is full or the first."""
     headers = make_token("tenures:read", "tenures:write")
     for number in (3, 1, 2):
         payload = tenure_payload(address=f"Flat {number}, 12 Hillman Street, London E8 1DY")
         assert client.post("/api/v1/tenures", json=payload, headers=headers).status_code == 201
+    payload = tenure_payload(address="Flat 1, 40 Mare Street, London E9 6AA")
+    assert client.post("/api/v1/tenures", json=payload, headers=headers).status_code == 201
     with statements_run() as statements:
         not_full = service.search_tenures(postcode="e81dy", as_documents=True)
-        seen_for_not_full = len(statements)
         full = service.search_tenures(postcode="E8 1", limit=2, as_documents=True)
-    assert seen_for_not_full == 1 and "api_document" in statements[0]
-    assert len(statements) == 3  # the full page's, then its total
+        second = service.search_tenures(postcode="E8 1", limit=2, offset=2, as_documents=True)
+    assert len(statements) == 3 and all("api_document" in sql for sql in statements)
     addresses = [json.loads(t.json)["tenuredAsset"]["fullAddress"] for t in not_full.tenures]
     assert addresses == [f"Flat {n}, 12 Hillman Street, London E8 1DY" for n in (1, 2, 3)]
     by_id = service.read_tenure_documents([t.id for t in not_full.tenures])
     assert [t.json for t in not_full.tenures] == [by_id[t.id].json for t in not_full.tenures]
-    assert (not_full.count, full.count) == (3, 3)
-    assert [t.id for t in full.tenures] == [t.id for t in not_full.tenures][:2]
+    assert (not_full.count, full.count, second.count) == (3, 3, 3)  # E9 6AA is not counted
+    assert [t.id for t in full.tenures + second.tenures] == [t.id for t in not_full.tenures]
+    past_the_end = service.search_tenures(postcode="E8 1", limit=2, offset=4, as_documents=True)
+    assert (past_the_end.tenures, past_the_end.count) == ([], 3)  # counted apart: no row to hold it
 
 
 # --- read_connection: the busiest API reads skip the ORM session ---

@@ -430,9 +430,9 @@ def search_tenures(
     params = {key: value for key, value in params.items() if value is not None}
     ordered, count_query = _search_statements(shape)
     # The API's search by one name is one round trip: its page, the page's stored documents
-    # and the name's kept count in one statement. Other searches read the page's ids in order,
-    # then those tenures.
-    # A search by postcode alone reads its page's documents with the page too.
+    # and the name's kept count in one statement; so is its search by postcode alone (the page,
+    # its documents and the count). Other searches read the page's ids in order, then those
+    # tenures.
     with_documents = as_documents and (one_name or (not criteria and either is None and bool(normalised)))
     kept_count_read = with_documents and one_name and _counted_by_prefix(shape, criteria)
     if with_documents and one_name:
@@ -443,11 +443,13 @@ def search_tenures(
         ordered = _postcode_documents_statement(shape)
     rows = ordered.all(connection, **params)
     # The total: no more than the page when it is the first and not full; for one name, its
-    # kept count (NamePrefixCount); else counted.
+    # kept count (NamePrefixCount); for a postcode alone, counted with the page; else counted.
     if offset == 0 and len(rows) < limit:
         count = len(rows)
     elif kept_count_read and rows:
         count = rows[0].kept_count or 0
+    elif with_documents and not one_name and rows:
+        count = rows[0].matched_count
     elif _counted_by_prefix(shape, criteria):
         kind, text = criteria[0]
         count = _PREFIX_COUNT.scalar(connection, kind=kind, prefix=text) or 0
@@ -559,8 +561,10 @@ def _one_name_documents_statement(shape: _SearchShape, with_kept_count: bool) ->
 def _postcode_documents_statement(shape: _SearchShape) -> DirectStatement:
     """A page of a search by postcode alone with each tenure's stored document
     (_DOCUMENT_COLUMNS), in the page's order: the page of ids (sorted in the database), joined to
-    its tenures by primary key."""
-    ordered, _count = _search_sql(shape)
+    its tenures by primary key. Each row also holds the search's total as matched_count, counted
+    once in the same statement (the postcode index's entries for the prefix): a page that is
+    full, or not the first, needs it, and a separate count was a second round trip."""
+    ordered, count_query = _search_sql(shape)
     page = ordered.with_only_columns(
         Tenure.id, Tenure.postcode_normalised, Tenure.asset_full_address
     ).subquery("page")
@@ -569,7 +573,8 @@ def _postcode_documents_statement(shape: _SearchShape) -> DirectStatement:
         page.c.asset_full_address.asc().nulls_last(),
         page.c.id,
     )
-    return _page_with_documents(page, (page.c.id,), order)
+    matched_count = count_query.scalar_subquery().correlate(None).label("matched_count")
+    return _page_with_documents(page, (page.c.id,), order, [matched_count])
 
 
 def _page_with_documents(page, page_columns, order, extra=()) -> DirectStatement:
