@@ -435,6 +435,7 @@ def search_tenures(
     # tenures.
     with_documents = as_documents and (one_name or (not criteria and either is None and bool(normalised)))
     kept_count_read = with_documents and one_name and _counted_by_prefix(shape, criteria)
+    matched_count_read = with_documents and not one_name  # a postcode alone: counted with its page
     if with_documents and one_name:
         ordered = _one_name_documents_statement(shape, kept_count_read)
         if kept_count_read:
@@ -448,7 +449,7 @@ def search_tenures(
         count = len(rows)
     elif kept_count_read and rows:
         count = rows[0].kept_count or 0
-    elif with_documents and not one_name and rows:
+    elif matched_count_read and rows:
         count = rows[0].matched_count
     elif _counted_by_prefix(shape, criteria):
         kind, text = criteria[0]
