@@ -61,6 +61,8 @@ class Config:
     PERMANENT_SESSION_LIFETIME = 8 * 60 * 60
     # The cookie keeping that lifetime running is signed again at most this often (sessions.py).
     SESSION_REFRESH_AFTER_SECONDS = 60
+    # Cookies a worker keeps opened (their data and signing time), not checked again (sessions.py).
+    SESSION_OPENED_COOKIES_KEPT = 1024
 
     WTF_CSRF_TIME_LIMIT = None  # officers keep a form open through a long visit
     # werkzeug's default (scrypt); tests use a cheaper method to stay fast.

@@ -97,3 +97,40 @@ def test_the_cookies_serializer_is_made_once_and_again_when_the_secret_key_chang
         assert officer_client.get("/").status_code == 200  # a fallback key still reads an older cookie
     finally:
         app.config["SECRET_KEY"], app.config["SECRET_KEY_FALLBACKS"] = secret_key, fallbacks
+
+
+def test_a_cookie_opened_before_is_still_signed_out_once_older_than_the_lifetime(app, officer_client):
+    sign_cookie_earlier(app, officer_client, 120)
+    older = officer_client.get_cookie(session_cookie_name(app)).value
+    assert officer_client.get("/").status_code == 200  # opened (and kept), then signed again
+    officer_client.set_cookie(session_cookie_name(app), older)
+    lifetime = app.permanent_session_lifetime
+    app.permanent_session_lifetime = timedelta(seconds=60)
+    try:
+        response = officer_client.get("/")
+    finally:
+        app.permanent_session_lifetime = lifetime
+    assert response.status_code == 302
+    assert response.headers["Location"].startswith("/sign-in")
+
+
+def test_each_request_gets_its_own_copy_of_a_kept_cookies_session(app, officer_client):
+    officer_client.get("/")
+    cookie = officer_client.get_cookie(session_cookie_name(app)).value
+    assert officer_client.get("/").status_code == 200  # opened from what the worker kept
+    assert officer_client.post("/sign-out").status_code == 302  # empties that request's session
+    assert officer_client.get("/").status_code == 302
+    officer_client.set_cookie(session_cookie_name(app), cookie)
+    # The cookie still holds the sign-in (cookies are not revoked); what was kept is unchanged.
+    assert officer_client.get("/").status_code == 200
+
+
+def test_a_session_holding_flashed_messages_is_opened_afresh_each_time(app, officer_client):
+    with officer_client.session_transaction() as session:
+        session["_flashes"] = [("success", "Saved")]
+    cookie = officer_client.get_cookie(session_cookie_name(app)).value
+    for _ in range(2):
+        officer_client.set_cookie(session_cookie_name(app), cookie)
+        page = officer_client.get("/").get_data(as_text=True)
+        assert "Saved" in page
+    assert app.session_interface._opened.get(cookie) is None
