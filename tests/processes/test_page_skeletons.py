@@ -277,6 +277,58 @@ def test_a_save_with_the_token_of_a_page_from_its_shell(officer_client, househol
     assert stored(visit)[("tenantPresent", None)] == "no"
 
 
+def page_token(client, path: str) -> str:
+    from flask import g
+
+    g.pop("csrf_token", None)  # the tests' app context, and its g, outlive each request
+    return parse(client.get(path)).select_one("form[method=post] input[name=csrf_token]")["value"]
+
+
+def test_the_shells_token_is_signed_once_for_the_sessions_token_and_the_key(
+    app, officer_client, household_visits, csrf_enabled
+):
+    from tests.processes.test_answers import stored
+
+    visit = household_visits[0]
+    page_skeletons.signed_csrf_tokens.clear()
+    path = f"/processes/{visit.id}/pages/present-for-check"
+    first = page_token(officer_client, path)
+    assert page_token(officer_client, path) == first
+    assert len(page_skeletons.signed_csrf_tokens.entries) == 1
+    secret_key, fallbacks = app.config["SECRET_KEY"], app.config["SECRET_KEY_FALLBACKS"]
+    app.config["SECRET_KEY"] = "a-rotated-key-" + secret_key
+    app.config["SECRET_KEY_FALLBACKS"] = [secret_key]  # the session cookie still opens
+    try:
+        rotated = page_token(officer_client, path)
+        assert rotated != first  # signed with the new key: Flask-WTF checks with that one only
+        response = officer_client.post(
+            path, data={"csrf_token": rotated, "tenantPresent": "no", "action": "later"}
+        )
+    finally:
+        app.config["SECRET_KEY"], app.config["SECRET_KEY_FALLBACKS"] = secret_key, fallbacks
+    assert response.status_code == 302
+    assert stored(visit)[("tenantPresent", None)] == "no"
+
+
+def test_with_a_csrf_time_limit_each_page_signs_its_own_token(
+    app, officer_client, household_visits, csrf_enabled
+):
+    visit = household_visits[0]
+    page_skeletons.signed_csrf_tokens.clear()
+    path = f"/processes/{visit.id}/pages/present-for-check"
+    app.config["WTF_CSRF_TIME_LIMIT"] = 3600
+    try:
+        page_token(officer_client, path)  # the first page puts a token in the session
+        token = page_token(officer_client, path)
+        response = officer_client.post(
+            path, data={"csrf_token": token, "tenantPresent": "yes", "action": "later"}
+        )
+    finally:
+        app.config["WTF_CSRF_TIME_LIMIT"] = None
+    assert response.status_code == 302
+    assert not page_skeletons.signed_csrf_tokens.entries  # a kept token could outlive the limit
+
+
 # Stored answers of every shape the API or an older layout could leave behind.
 ODD_ANSWERS = [None, "", "yes", "no", "Yes", 3, 0, 2.5, True, False, ["yes"], ["a", "b"], "abc", [], {}]
 ODD_ANSWERS += [{"x": 1}, "2024-02-30", "2024-02-03", "03/02/2024", [1, 2], "two\nlines", "<b>&</b>"]
