@@ -11,10 +11,11 @@ read-only. Saving a page, the task list and the review still load the Process.
 import uuid
 from datetime import datetime
 
-from sqlalchemy import JSON, bindparam, select
+from sqlalchemy import JSON, Select, bindparam, select
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import FunctionElement
 
+from housing_app.auth.signed_in import NOT_READ, ReadAlongside, read_alongside_officer, row_read_alongside
 from housing_app.database import DirectStatement, read_connection
 from housing_app.models import Answer, Process, ProcessType, User
 
@@ -74,17 +75,19 @@ _ANSWERS_JSON = (
 )
 
 
-def _process_by_id(*extra_columns) -> DirectStatement:
-    return DirectStatement(
+def _process_by_id(*extra_columns) -> Select:
+    return (
         select(*_PROCESS_COLUMNS, *extra_columns)
         .join(_TYPES, _TYPES.c.id == _PROCESSES.c.process_type_id)
         .outerjoin(_USERS, _USERS.c.id == _PROCESSES.c.officer_id)
-        .where(_PROCESSES.c.id == bindparam("id"))
+        .where(_PROCESSES.c.id == bindparam("process_id"))
     )
 
 
-_PROCESS_BY_ID = _process_by_id()
-_PROCESS_WITH_ANSWERS_BY_ID = _process_by_id(_ANSWERS_JSON)
+_VISIT = _process_by_id()
+_VISIT_WITH_ANSWERS = _process_by_id(_ANSWERS_JSON)
+_PROCESS_BY_ID = DirectStatement(_VISIT)
+_PROCESS_WITH_ANSWERS_BY_ID = DirectStatement(_VISIT_WITH_ANSWERS)
 _ANSWERS_OF_PROCESS = DirectStatement(
     select(_ANSWERS.c.key, _ANSWERS.c.contact_id, _ANSWERS.c.value).where(
         _ANSWERS.c.process_id == bindparam("process_id")
@@ -180,17 +183,25 @@ def answers_from_json(answers: list | None) -> dict[tuple[str, str | None], obje
     return values
 
 
+def read_visit_alongside_officer(endpoint: str, with_answers: bool = False) -> None:
+    """Read the visit named by the URL's process_id in the signed-in officer's statement, for
+    read requests to `endpoint` (a view that starts with read_process_view, as asked here)."""
+    read_alongside_officer(
+        ReadAlongside(endpoint, "process_id", _VISIT_WITH_ANSWERS if with_answers else _VISIT)
+    )
+
+
 def read_process_view(process_id: uuid.UUID, with_answers: bool = False) -> ProcessView | None:
     """The visit with this id as a ProcessView, or None if there is none. `with_answers`: its
     answers are read in the same statement, for a page that will show them (unless the visit
-    is submitted: its pages show none)."""
-    if not with_answers:
-        row = _PROCESS_BY_ID.first(read_connection(), id=process_id)
-        return ProcessView(row) if row is not None else None
-    row = _PROCESS_WITH_ANSWERS_BY_ID.first(read_connection(), id=process_id)
-    if row is None:
+    is submitted: its pages show none). Read alongside the officer when the request did."""
+    row = row_read_alongside(_VISIT_WITH_ANSWERS if with_answers else _VISIT, process_id)
+    if row is NOT_READ:
+        statement = _PROCESS_WITH_ANSWERS_BY_ID if with_answers else _PROCESS_BY_ID
+        row = statement.first(read_connection(), process_id=process_id)
+    if row is None or row.id is None:
         return None
     process = ProcessView(row)
-    if not process.is_submitted:
+    if with_answers and not process.is_submitted:
         process._answer_values = answers_from_json(row.answers_json)
     return process

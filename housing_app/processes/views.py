@@ -23,7 +23,7 @@ from housing_app.processes.page_skeletons import (
     render_stored_page,
 )
 from housing_app.processes.photos import max_photo_bytes
-from housing_app.processes.reading import ProcessView, read_process_view
+from housing_app.processes.reading import ProcessView, read_process_view, read_visit_alongside_officer
 from housing_app.processes.service import (
     ProcessError,
     can_access,
@@ -160,6 +160,10 @@ def page(process_id, page_key):
         after = next_url(process, page) if continuing else url_for(".task_list", process_id=process.id)
         return redirect(after)
     return render_page(process, page, form, render_page_questions(process, page, form))
+
+
+# Showing a page reads its visit (with its answers) in the officer's own statement.
+read_visit_alongside_officer("processes.page", with_answers=True)
 
 
 def next_url(process: Process, page) -> str:

@@ -17,7 +17,7 @@ from tests.conftest import make_user
 from tests.html import parse
 from tests.processes.complete import answer_every_question
 from tests.processes.conftest import client_for, fresh_get, start
-from tests.processes.test_answers import post_page
+from tests.processes.test_answers import PRESENT_ANSWERS, post_page
 from tests.test_database import seen_in_requests
 
 
@@ -122,25 +122,46 @@ def test_a_submitted_visits_page_is_read_only_without_reading_its_answers(app, o
     assert [sql for sql in statements if "process_answers" in sql] == visit_reads  # no read of its own
     with app.test_request_context("/"):
         # The visit's statement brings back none of a submitted visit's answers ...
-        assert _PROCESS_WITH_ANSWERS_BY_ID.first(read_connection(), id=thc.id).answers_json in (None, [])
+        assert _PROCESS_WITH_ANSWERS_BY_ID.first(read_connection(), process_id=thc.id).answers_json in (
+            None,
+            [],
+        )
         view = read_process_view(thc.id, with_answers=True)
         assert answer_values(view) == answer_values(thc)  # ... and reads them if asked for
         assert len(answer_values(view)) > 50
 
 
 def test_a_page_reads_its_visit_and_answers_in_one_statement(app, officer_client, thc):
-    """The page's one read of the visit brings its answers with it (reading.answer_rows_json):
-    beside the sign-in check, one statement, where a second to read the answers as rows cost a
-    round trip and, with many answers, more Python than the visit's own row."""
+    """The page's one read of the visit brings its answers with it (reading.answer_rows_json),
+    and is made in the sign-in check's own statement (auth.signed_in.ReadAlongside): one
+    statement, one round trip, where the officer, the visit and its answers as rows cost three."""
     answer_every_question(thc)
     url = f"/processes/{thc.id}/pages/present-for-check"
     officer_client.get(url)  # the page's layout, kept once read
     with statements_in_requests(app) as statements:
         page = parse(officer_client.get(url))
     assert page.select_one("input[name=tenantPresent][checked]") is not None
-    assert len(statements) == 2, statements  # who is asking; the visit with its answers
-    visit_read = next(sql for sql in statements if "FROM processes" in sql)
-    assert "process_answers" in visit_read
+    assert len(statements) == 1, statements  # who is asking, with the visit and its answers
+    assert "FROM users" in statements[0] and "processes" in statements[0]
+    assert "process_answers" in statements[0]
+
+
+def test_a_page_read_alongside_the_officer_still_checks_the_visit(app, layouts, tenure, officer_client):
+    """The visit read in the officer's statement is checked as one read on its own: another
+    team's visit, or none, is not found."""
+    south_visit = start(tenure, make_user("officer", team="Estate team south"))
+    assert officer_client.get(f"/processes/{south_visit.id}/pages/present-for-check").status_code == 404
+    assert officer_client.get(f"/processes/{uuid.uuid4()}/pages/present-for-check").status_code == 404
+
+
+def test_a_save_reads_the_officer_on_its_own(app, officer_client, thc):
+    """Only reads (GET, HEAD) are read alongside the officer: a save loads the visit to change it."""
+    url = f"/processes/{thc.id}/pages/present-for-check"
+    with statements_in_requests(app) as statements:
+        response = post_page(officer_client, thc, "present-for-check", PRESENT_ANSWERS)
+    assert response.status_code == 302, url
+    officer_reads = [sql for sql in statements if "FROM users" in sql and "users.email" in sql]
+    assert officer_reads and all("process_answers" not in sql for sql in officer_reads)
 
 
 def statements_in_requests(app):
