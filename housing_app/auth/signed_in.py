@@ -8,7 +8,7 @@ an officer (sign-in, the command line) loads the User itself.
 
 A page whose view starts by reading one row named by its URL (a process page reads its visit)
 can have that row read in the officer's statement (ReadAlongside): one round trip to the
-database, not two, a fifth of a process page's time on PostgreSQL. Only for reads (GET, HEAD);
+database, not two: a sixth of a process page's time on PostgreSQL. Only for reads (GET, HEAD);
 the view still checks what it was given, as it would have checked what it read.
 """
 
