@@ -35,6 +35,7 @@ import re
 import secrets
 from collections import Counter
 from types import SimpleNamespace
+from typing import NamedTuple
 
 from flask import current_app, g, render_template, request, session
 from flask_login import current_user
@@ -45,8 +46,8 @@ from markupsafe import Markup, escape
 from housing_app.lru import LRUCache
 from housing_app.models import Page, Process
 from housing_app.processes.forms import build_blocks, build_page_form, initial_data, page_form_class
-from housing_app.processes.layouts import options_of
-from housing_app.processes.service import Slot, answer_values, page_slots, slots_for
+from housing_app.processes.layouts import is_question, options_of
+from housing_app.processes.service import answer_values, slots_for
 
 # Placeholders: letters, digits and dashes (escaping leaves them alone), random per process.
 # Codes: "i3" member 3's id as field names hold it (no dashes), "-i3-" the id itself, "n3" the
@@ -61,6 +62,8 @@ TEXT_KINDS = frozenset({"text", "number", "textarea"})
 CHOICE_KINDS = frozenset({"yesno", "radios", "checkboxes", "select"})
 # Only the kinds above are filled into skeletons; photo and signature questions are not.
 ROLE_FIELDS = ("personTenureType", "isResponsible")  # what member_role reads
+# A member id as str(UUID) writes it has nothing to escape.
+_CANONICAL_UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 
 _UNUSABLE = False  # kept for a key whose rendering did not split cleanly: render in full
 
@@ -103,27 +106,30 @@ def from_skeleton(process: Process, page: Page, form) -> Markup | None:
     """The page's questions from its skeleton, or None when they must be rendered in full."""
     if any(form[slot.field_name].errors for slot in form.slots):
         return None
-    return _fill_skeleton(
-        process,
-        page,
-        form.slots,
-        lambda slot: shown_by_field(slot.element["type"], form[slot.field_name]),
-        lambda: form,
-    )
+    return _fill_skeleton(process, page, _shown_by_fields(form), lambda: form)
 
 
-def from_stored_answers(process: Process, page: Page, slots: list[Slot], values: dict) -> Markup | None:
+def _shown_by_fields(form):
+    for slot in form.slots:
+        kind = slot.element["type"]
+        yield kind, shown_by_field(kind, form[slot.field_name])
+
+
+def from_stored_answers(process: Process, page: Page, values: dict) -> Markup | None:
     """from_skeleton for a page showing its stored answers, without building its form: what each
     question shows is worked out from its answer as the form's fields would show it. Building
     the form (a field object per question) was half of what showing a page cost in Python; it is
     built only when the skeleton is made."""
-    return _fill_skeleton(
-        process,
-        page,
-        slots,
-        lambda slot: shown_by_answer(slot.element, values.get((slot.key, slot.contact_id))),
-        lambda: build_page_form(process, page, submitted=False),
-    )
+    questions = page_questions(page)
+    if questions is None:
+        return None
+    member_ids = [member.get("id") for member in process.household_members]
+    shown = []
+    for question in questions:
+        kind, key = question.kind, question.key
+        for contact_id in member_ids if question.per_member else (None,):
+            shown.append((kind, shown_for(question, values.get((key, contact_id)))))
+    return _fill_skeleton(process, page, shown, lambda: build_page_form(process, page, submitted=False))
 
 
 _NOT_FILLED = object()  # a question a skeleton does not fill: the page is rendered in full
@@ -141,35 +147,79 @@ def shown_by_field(kind: str, field):
     return _NOT_FILLED
 
 
+class Question(NamedTuple):
+    """What working out a question's shown answer needs of its element, worked out once per page."""
+
+    key: str
+    kind: str
+    per_member: bool
+    element: dict
+    choices: tuple[str, ...]  # its options' values as text, as the field holds them
+    shown_by_choice: dict  # a single-choice question: the chosen text -> which options are checked
+    none_checked: tuple[bool, ...]
+
+
+def question_of(element: dict) -> Question:
+    kind = element["type"]
+    choices = tuple(str(option["value"]) for option in options_of(element)) if kind in CHOICE_KINDS else ()
+    if kind == "select":
+        choices = ("", *choices)  # "Select an option" (forms.make_field)
+    by_choice = {chosen: tuple(choice == chosen for choice in choices) for chosen in choices}
+    per_member = bool(element.get("perMember"))
+    return Question(element["key"], kind, per_member, element, choices, by_choice, (False,) * len(choices))
+
+
+_page_questions = LRUCache(512)
+_NOT_ALL_FILLED = object()  # kept for a page with a question no skeleton fills
+FILLED_KINDS = TEXT_KINDS | CHOICE_KINDS | {"date"}
+
+
+def page_questions(page: Page) -> tuple[Question, ...] | None:
+    """The page's questions in order (slots_for's), or None when the skeleton cannot fill one of
+    them. Kept by page id: a page row never changes."""
+    questions = _page_questions.get(page.id)
+    if questions is None:
+        elements = [element for element in page.elements if is_question(element)]
+        questions = tuple(question_of(element) for element in elements)
+        if any(q.kind not in FILLED_KINDS for q in questions):
+            questions = _NOT_ALL_FILLED
+        _page_questions.put(page.id, questions)
+    return questions if questions is not _NOT_ALL_FILLED else None
+
+
 def shown_by_answer(element: dict, answer):
     """shown_by_field of the field forms.build_page_form fills with this stored answer, without
-    the field: initial_data's conversion, then the WTForms fields' own rules (StringField's
-    _value; SelectField's and RadioField's coercion to text, SelectMultipleField's of each item)."""
-    kind = element["type"]
-    data = initial_data(element, answer)
+    the field."""
+    return shown_for(question_of(element), answer)
+
+
+def shown_for(question: Question, answer):
+    """What `question` shows for this stored answer: initial_data's conversion, then the WTForms
+    fields' own rules (StringField's _value; SelectField's and RadioField's coercion to text,
+    SelectMultipleField's of each item)."""
+    kind = question.kind
     if kind in TEXT_KINDS:
-        return str(data) if data is not None else ""
-    if kind == "date":
-        return data.strftime("%d %m %Y").split(" ") if data else [None, None, None]
+        return str(answer) if answer is not None else ""  # initial_data: the answer, or its text
     if kind == "checkboxes":
         try:
-            chosen = [str(item) for item in data]
+            chosen = [str(item) for item in answer]
         except TypeError:  # not a list of choices (none stored): nothing checked
             chosen = []
-        return tuple(str(option["value"]) in chosen for option in options_of(element))
+        return tuple(choice in chosen for choice in question.choices)
     if kind in CHOICE_KINDS:
-        chosen = str(data) if data is not None else None
-        values = [str(option["value"]) for option in options_of(element)]
-        if kind == "select":
-            values.insert(0, "")  # "Select an option" (forms.make_field)
-        return tuple(value == chosen for value in values)
+        if answer is None:
+            return question.none_checked
+        return question.shown_by_choice.get(str(answer), question.none_checked)
+    if kind == "date":
+        data = initial_data(question.element, answer)
+        return data.strftime("%d %m %Y").split(" ") if data else [None, None, None]
     return _NOT_FILLED
 
 
-def _fill_skeleton(process, page, slots, shown, make_form) -> Markup | None:
-    """The questions from the skeleton for the household and what each slot shows (`shown`), or
-    None when they must be rendered in full. `make_form` gives the page's form filled as shown,
-    should the skeleton need making."""
+def _fill_skeleton(process, page, shown, make_form) -> Markup | None:
+    """The questions from the skeleton for the household and what each slot shows (`shown`: its
+    kind and shown value, in slots_for's order), or None when they must be rendered in full.
+    `make_form` gives the page's form filled as shown, should the skeleton need making."""
     if current_app.jinja_env.auto_reload:
         return None
     members = process.household_members
@@ -180,11 +230,12 @@ def _fill_skeleton(process, page, slots, shown, make_form) -> Markup | None:
         if type(name) is not str or type(member_id) is not str or _has_line_break(name):
             return None
         state.append(tuple(member.get(role) for role in ROLE_FIELDS))
-        texts[f"i{index}"] = str(escape(member_id.replace("-", "")))
-        texts[f"-i{index}-"] = str(escape(member_id))
+        if _CANONICAL_UUID.fullmatch(member_id) is None:  # not as str(UUID) writes it: escape it
+            member_id = str(escape(member_id))
+        texts[f"i{index}"] = member_id.replace("-", "")
+        texts[f"-i{index}-"] = member_id
         texts[f"n{index}"] = str(escape(name))
-    for index, slot in enumerate(slots):
-        kind, value = slot.element["type"], shown(slot)
+    for index, (kind, value) in enumerate(shown):
         if value is _NOT_FILLED:
             return None
         if kind in TEXT_KINDS:
@@ -314,7 +365,7 @@ def page_csrf_token() -> str:
 def render_stored_page(process: Process, page: Page) -> str:
     """An open page showing the visit's stored answers (a GET), with no form built where its
     questions come from their skeleton; rendered through the form otherwise."""
-    questions = from_stored_answers(process, page, list(page_slots(process, page)), answer_values(process))
+    questions = from_stored_answers(process, page, answer_values(process))
     if questions is not None:
         return render_page(process, page, None, questions)
     form = build_page_form(process, page, submitted=False)

@@ -92,7 +92,7 @@ def load_process_view(process_id: uuid.UUID, with_answers: bool = False) -> Proc
     """load_process for a page that only reads: the visit as a ProcessView (reading.py), with
     its answers read alongside when the page will show them."""
     process = read_process_view(process_id, with_answers)
-    if process is None or not can_access(current_user, process):
+    if process is None or not can_access(current_user._get_current_object(), process):
         abort(404)
     return process
 
