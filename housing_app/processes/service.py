@@ -209,11 +209,18 @@ def answer_values(process: Process) -> dict[tuple[str, str | None], object]:
 
 
 def photo_checker(process: Process) -> Callable[[str], bool]:
-    ids = {
-        str(i)
-        for i in db.session.scalars(db.select(ProcessPhoto.id).where(ProcessPhoto.process_id == process.id))
-    }
-    return lambda photo_id: photo_id in ids
+    """Whether the visit has a photo with this id. Its photos' ids are read when first asked:
+    most pages have no photo question, and a save checks every answer on its page."""
+    ids: set[str] | None = None
+
+    def photo_exists(photo_id: str) -> bool:
+        nonlocal ids
+        if ids is None:
+            query = db.select(ProcessPhoto.id).where(ProcessPhoto.process_id == process.id)
+            ids = {str(i) for i in db.session.scalars(query)}
+        return photo_id in ids
+
+    return photo_exists
 
 
 def find_page(process: Process, page_key: str) -> Page | None:

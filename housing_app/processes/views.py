@@ -155,11 +155,13 @@ def page(process_id, page_key):
     continuing = request.form.get("action") != "later"
     result = read_submission(process, form, enforce_required=continuing)
     save_page_answers(process, page, result.values)
+    if result.errors:
+        db.session.commit()  # what was valid is saved; the page shows the rest again
+        return render_page(process, page, form, render_page_questions(process, page, form))
+    # Where to go next is worked out before the commit, which expires what the session read.
+    after = next_url(process, page) if continuing else url_for(".task_list", process_id=process_id)
     db.session.commit()
-    if not result.errors:
-        after = next_url(process, page) if continuing else url_for(".task_list", process_id=process.id)
-        return redirect(after)
-    return render_page(process, page, form, render_page_questions(process, page, form))
+    return redirect(after)
 
 
 # Showing a page reads its visit (with its answers) in the officer's own statement.

@@ -6,6 +6,7 @@ from housing_app.models import Activity, Answer
 from housing_app.processes.service import all_sections_complete, incomplete_sections, section_statuses
 from tests.html import error_summary, parse
 from tests.processes.conftest import PARTNER_ID, TENANT_ID
+from tests.test_database import seen_in_requests
 
 TENANT = TENANT_ID.hex
 PARTNER = PARTNER_ID.hex
@@ -175,3 +176,21 @@ def test_submitted_visits_are_read_only(officer_client, thc):
 
 def test_unknown_page_is_not_found(officer_client, thc):
     assert officer_client.get(f"/processes/{thc.id}/pages/no-such-page").status_code == 404
+
+
+def test_a_save_reads_the_visit_once_and_its_photos_only_for_a_photo_question(app, officer_client, thc):
+    """A page without photo questions has no photo to check, and the redirect after the save is
+    worked out before the commit (which expires the visit): nothing is read twice."""
+    task_list = f"/processes/{thc.id}"
+    db.session.remove()  # as between two real requests: nothing already loaded
+    with seen_in_requests(app, lambda _connection, sql: " ".join(sql.split())) as seen:
+        response = officer_client.post(
+            f"{task_list}/pages/present-for-check", data={**PRESENT_ANSWERS, "action": "later"}
+        )
+    assert response.status_code == 302
+    assert response.headers["Location"].endswith(task_list)
+    assert not [sql for sql in seen if "process_photos" in sql]
+    visit_reads = [sql for sql in seen if sql.startswith("SELECT") and "FROM processes" in sql]
+    assert len(visit_reads) == 1, visit_reads
+    answers = db.session.scalars(db.select(Answer).where(Answer.key == "interpreterLanguage")).all()
+    assert [answer.value for answer in answers] == ["Somali"]

@@ -76,11 +76,12 @@ def test_a_page_is_shown_without_loading_the_process_or_its_answers(officer_clie
     def record(target, _context):
         loads.append(target)
 
+    url = f"/processes/{thc.id}/pages/present-for-check"
     db.session.remove()  # as between two real requests: nothing already loaded
     for model in (Process, Answer):
         sa.event.listen(model, "load", record)
     try:
-        page = parse(officer_client.get(f"/processes/{thc.id}/pages/present-for-check"))
+        page = parse(officer_client.get(url))
     finally:
         for model in (Process, Answer):
             sa.event.remove(model, "load", record)
