@@ -33,10 +33,13 @@ def has_pdf_renderer() -> bool:
 
 
 class FormFields(HTMLParser):
-    """The controls of the page's POST form: what a browser would send, with an answer in each."""
+    """The controls of the page's POST form: what a browser would send, with an answer in each.
+    `changed` picks the other answers (other texts and numbers, each choice's last option rather
+    than its first), so saving the two in turn changes every answer each time."""
 
-    def __init__(self):
+    def __init__(self, changed: bool = False):
         super().__init__(convert_charrefs=True)
+        self.changed = changed
         self.in_form = False
         self.controls = 0
         self.fields: dict[str, list[str]] = {}
@@ -47,6 +50,9 @@ class FormFields(HTMLParser):
 
     def add(self, name, value):
         self.fields.setdefault(name, []).append(value)
+
+    def text(self, answer: str) -> str:
+        return f"{answer} (changed)" if self.changed else answer
 
     def handle_starttag(self, tag, attrs):
         attrs = dict(attrs)
@@ -64,24 +70,30 @@ class FormFields(HTMLParser):
                 if name not in self.radios_seen:
                     self.radios_seen.add(name)
                     self.add(name, attrs.get("value", "on"))
+                elif self.changed:
+                    self.fields[name] = [attrs.get("value", "on")]  # the last option
             elif kind == "hidden":
                 self.add(name, attrs.get("value", ""))
             elif kind == "number" or attrs.get("inputmode") == "numeric":
-                self.add(name, attrs.get("value") or numeric_answer(name))
+                self.add(name, attrs.get("value") or numeric_answer(name, self.changed))
             elif kind == "email":
-                self.add(name, attrs.get("value") or "bench@hackney.example")
+                email = "bench2@hackney.example" if self.changed else "bench@hackney.example"
+                self.add(name, attrs.get("value") or email)
             else:
-                self.add(name, attrs.get("value") or "Bench answer")
+                self.add(name, attrs.get("value") or self.text("Bench answer"))
         elif tag == "textarea" and name:
             self.controls += 1
             self.textarea = name
-            self.add(name, "Bench answer written by the benchmark.")
+            self.add(name, self.text("Bench answer written by the benchmark."))
         elif tag == "select" and name:
             self.controls += 1
             self.select, self.select_chosen = name, False
-        elif tag == "option" and self.select and not self.select_chosen and attrs.get("value"):
-            self.add(self.select, attrs["value"])
-            self.select_chosen = True
+        elif tag == "option" and self.select and attrs.get("value"):
+            if not self.select_chosen:
+                self.add(self.select, attrs["value"])
+                self.select_chosen = True
+            elif self.changed:
+                self.fields[self.select] = [attrs["value"]]  # the last option
 
     def handle_endtag(self, tag):
         if tag == "form":
@@ -90,15 +102,15 @@ class FormFields(HTMLParser):
             self.select = None
 
 
-def numeric_answer(name: str) -> str:
+def numeric_answer(name: str, changed: bool = False) -> str:
     """Plausible numbers, including the day / month / year parts of GOV.UK date inputs."""
     if name.endswith("-day") or name.endswith("[day]"):
-        return "12"
+        return "13" if changed else "12"
     if name.endswith("-month") or name.endswith("[month]"):
-        return "3"
+        return "4" if changed else "3"
     if name.endswith("-year") or name.endswith("[year]"):
-        return "1984"
-    return "2"
+        return "1985" if changed else "1984"
+    return "3" if changed else "2"
 
 
 def load_layouts(environment: dict) -> None:
@@ -198,15 +210,18 @@ def build(server, manifest: dict, timing: dict, routes, log) -> list:
     page_title = title.group(1).strip() if title else page_path.rsplit("/", 1)[-1]
     render.title = f"Render a process page ('{page_title}', {fields.controls} controls)"
     render.requests = [{"method": "GET", "path": page_path, "headers": signed_in}]
-    body = urllib.parse.urlencode({**fields.fields, "action": ["later"]}, doseq=True)
-    save.title = f"Save a process page ('{page_title}', {fields.controls} controls)"
+    changed = FormFields(changed=True)
+    changed.feed(html)
+    save.title = f"Save a process page ('{page_title}', {fields.controls} controls, new answers each time)"
+    # Two sets of answers in turn: each save writes (answers, activity, section status).
     save.requests = [
         {
             "method": "POST",
             "path": page_path,
             "headers": {**signed_in, "Content-Type": "application/x-www-form-urlencoded"},
-            "body": body,
+            "body": urllib.parse.urlencode({**answers.fields, "action": ["later"]}, doseq=True),
         }
+        for answers in (fields, changed)
     ]
     process_id = process_path.rstrip("/").rsplit("/", 1)[-1]
     bound.requests = [{"method": "GET", "path": f"/bench/signed-in-bound/{process_id}", "headers": signed_in}]
