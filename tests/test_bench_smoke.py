@@ -16,6 +16,7 @@ from werkzeug.serving import make_server
 from bench import datagen, load
 from bench import run as bench_run
 from bench.load import merge, percentile, summarise
+from bench.process_scenarios import FormFields
 from bench.report import spread_text
 from bench.targets import evaluate
 from housing_app.models.tenures import link_name_keys
@@ -218,3 +219,30 @@ def test_a_cookie_is_replaced_only_where_a_request_sends_it():
     assert load.with_cookie("a=1; session=old", "session", "new") == "a=1; session=new"
     assert load.with_cookie("a=1", "session", "new") is None
     assert load.with_cookie("", "session", "new") is None
+
+
+def test_the_save_scenario_sends_two_sets_of_answers_that_differ_in_every_answer():
+    """Saving the same answers again writes nothing; the two sets make every save a real one."""
+    html = """<form method="post">
+      <input type="hidden" name="csrf_token" value="t">
+      <input type="text" name="name">
+      <input type="text" inputmode="numeric" name="born-day">
+      <input type="text" inputmode="numeric" name="born-year">
+      <input type="radio" name="present" value="yes"><input type="radio" name="present" value="no">
+      <input type="checkbox" name="needs" value="a"><input type="checkbox" name="needs" value="b">
+      <select name="tenure"><option value="">Select</option><option value="x">X</option>
+        <option value="y">Y</option></select>
+      <textarea name="notes"></textarea>
+    </form>"""
+    first, changed = FormFields(), FormFields(changed=True)
+    first.feed(html)
+    changed.feed(html)
+    assert first.fields["csrf_token"] == changed.fields["csrf_token"] == ["t"]
+    assert first.fields["present"] == ["yes"] and changed.fields["present"] == ["no"]
+    assert first.fields["needs"] == ["a"] and changed.fields["needs"] == ["b"]
+    assert first.fields["tenure"] == ["x"] and changed.fields["tenure"] == ["y"]
+    assert first.fields["born-day"] == ["12"] and changed.fields["born-day"] == ["13"]
+    answers = set(first.fields) - {"csrf_token"}
+    assert answers == set(changed.fields) - {"csrf_token"}
+    assert all(first.fields[name] != changed.fields[name] for name in answers)
+    assert first.controls == changed.controls == 10  # the hidden token counts too
