@@ -12,7 +12,15 @@ from flask_migrate import downgrade, upgrade
 
 from housing_app import create_app
 from housing_app.extensions import db
-from tests.conftest import drop_postgres_schema, make_postgres_schema, postgres_schema_engine_options
+from housing_app.models import Answer
+from housing_app.processes.loader import load_shipped_definitions
+from tests.conftest import (
+    drop_postgres_schema,
+    make_postgres_schema,
+    make_user,
+    postgres_schema_engine_options,
+)
+from tests.processes.conftest import TENANT_ID, make_tenure, start
 
 
 @pytest.fixture
@@ -247,3 +255,53 @@ def test_name_search_order_migration_links_the_keys_of_existing_members(fresh_ap
             ).all()
         assert "previous_key" not in columns
         assert postcodes == [(None,)]
+
+
+def test_one_answer_per_question_migration_keeps_the_answer_saved_last(fresh_app):
+    """0009 removes an answer with a later one to the same question (same visit, key and
+    member), then refuses a second answer; its downgrade drops the indexes again."""
+    with fresh_app.app_context():
+        upgrade(revision="0008_name_search_order")
+        load_shipped_definitions()
+        visit = start(make_tenure(), make_user())
+        page_id = visit.layout_version.pages[0].id
+
+        def answer(key, value, when, member=None):
+            saved = Answer(process_id=visit.id, page_id=page_id, key=key, value=value, contact_id=member)
+            saved.updated_at = datetime(2026, 1, when, tzinfo=UTC)
+            return saved
+
+        db.session.add_all(
+            [
+                answer("tenantPresent", "no", 1),
+                answer("tenantPresent", "yes", 2),  # saved last: kept
+                answer("memberPresent", "yes", 3, TENANT_ID),  # saved last: kept
+                answer("memberPresent", "no", 1, TENANT_ID),
+                answer("interpreterUsed", "no", 1),  # the only one: kept
+            ]
+        )
+        db.session.commit()
+        visit_id = visit.id
+        db.session.remove()
+
+        upgrade()
+        kept = {
+            (a.key, a.contact_id): a.value
+            for a in db.session.scalars(db.select(Answer).where(Answer.process_id == visit_id))
+        }
+        assert kept == {
+            ("tenantPresent", None): "yes",
+            ("memberPresent", TENANT_ID): "yes",
+            ("interpreterUsed", None): "no",
+        }
+        for member in (None, TENANT_ID):
+            db.session.add(answer("tenantPresent" if member is None else "memberPresent", "again", 4, member))
+            with pytest.raises(sa.exc.IntegrityError):
+                db.session.commit()
+            db.session.rollback()
+
+        downgrade(revision="0008_name_search_order")
+        indexes = {index["name"] for index in sa.inspect(db.engine).get_indexes("process_answers")}
+        assert "ux_process_answers_household_question" not in indexes
+        assert "ux_process_answers_member_question" not in indexes
+        db.session.remove()

@@ -23,6 +23,7 @@ from housing_app.processes.service import (
     can_access,
     photo_checker,
     save_page_answers,
+    saving_once,
     section_problems,
     start_process,
     update_process,
@@ -558,8 +559,11 @@ def document_errors(*statuses: int | str):
 # --- helpers -----------------------------------------------------------------------------
 
 
-def load_process(process_id: uuid.UUID) -> Process:
-    process = db.session.get(Process, process_id)
+def load_process(process_id: uuid.UUID, for_update: bool = False) -> Process:
+    """`for_update`: its row is locked until the commit (on PostgreSQL), for a save that reads
+    what it changes (service.saving_once)."""
+    lock = {"of": Process, "key_share": True} if for_update else None
+    process = db.session.get(Process, process_id, with_for_update=lock)
     # A signed-in officer reading through the browser sees only the visits they may open.
     hidden = (
         process is not None
@@ -781,8 +785,11 @@ def post_responses(data, processId):
     answers are not enforced here: GET /status reports them. All or nothing: one bad response
     saves none. Scope `processes:write`.
     """
-    process_id = processId
-    process = load_process(process_id)
+    return saving_once(lambda: save_responses(processId, data))
+
+
+def save_responses(process_id: uuid.UUID, data: dict):
+    process = load_process(process_id, for_update=True)
     if process.is_submitted:
         raise ApiError(409, "The process has been submitted and can no longer be changed.")
     page = next((p for p in process.layout_version.pages if p.id == data["page_id"]), None)

@@ -9,7 +9,7 @@ Answers are key/value rows: one per process, question key and household member (
 import uuid
 from datetime import datetime
 
-from sqlalchemy import JSON, ForeignKey, Index, Integer, String, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, Index, Integer, String, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from housing_app.extensions import db
@@ -148,7 +148,27 @@ class Answer(UUIDPrimaryKey, db.Model):
     """One answer: a question key on a page, about the household (contact_id None) or one member."""
 
     __tablename__ = "process_answers"
-    __table_args__ = (Index("ix_process_answers_process_key", "process_id", "key"),)
+    # One answer per question about the household, and per question and member (migration 0009).
+    __table_args__ = (
+        Index("ix_process_answers_process_key", "process_id", "key"),
+        Index(
+            "ux_process_answers_household_question",
+            "process_id",
+            "key",
+            unique=True,
+            sqlite_where=text("contact_id IS NULL"),
+            postgresql_where=text("contact_id IS NULL"),
+        ),
+        Index(
+            "ux_process_answers_member_question",
+            "process_id",
+            "key",
+            "contact_id",
+            unique=True,
+            sqlite_where=text("contact_id IS NOT NULL"),
+            postgresql_where=text("contact_id IS NOT NULL"),
+        ),
+    )
 
     process_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("processes.id", ondelete="CASCADE"))
     page_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("process_pages.id"))

@@ -7,10 +7,12 @@ commit once.
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from typing import TypeVar
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
+from sqlalchemy.orm.exc import StaleDataError
 
 from housing_app.extensions import db
 from housing_app.lru import LRUCache
@@ -307,6 +309,26 @@ def save_page_answers(process: Process, page: Page, values: dict[tuple[str, str 
     refresh_section_status(process, page.section)
     activity_log.record("update", "process", process.id, {"answers": before}, {"answers": after})
     return True
+
+
+Saved = TypeVar("Saved")
+
+
+def saving_once(save: Callable[[], Saved]) -> Saved:
+    """Run `save` (it reads the visit, changes its answers and commits); should another save of
+    the same visit have written at the same moment, run it once more, from what that one saved.
+
+    On PostgreSQL a save locks the visit's row first (load it with for_update), so saves of one
+    visit take turns; SQLite has no row locks, and two saves there can both read the answers
+    before either writes. The second then adds an answer the first has just added (refused by
+    the one-answer-per-question indexes: IntegrityError) or changes one it has just removed
+    (StaleDataError); nothing of it was written, and its second run finds the first's answers.
+    """
+    try:
+        return save()
+    except (IntegrityError, StaleDataError):
+        db.session.rollback()
+        return save()
 
 
 # --- section status --------------------------------------------------------------------------

@@ -32,6 +32,7 @@ from housing_app.processes.service import (
     parse_crm_guid,
     process_types,
     save_page_answers,
+    saving_once,
     section_statuses,
     start_process,
     visible_processes_query,
@@ -80,9 +81,13 @@ def inject_process_helpers():
 _WITH_PROCESS_TYPE = (joinedload(Process.process_type),)
 
 
-def load_process(process_id: uuid.UUID) -> Process:
-    """The process, if the signed-in officer may see it; 404 otherwise (no hint it exists)."""
-    process = db.session.get(Process, process_id, options=_WITH_PROCESS_TYPE)
+def load_process(process_id: uuid.UUID, for_update: bool = False) -> Process:
+    """The process, if the signed-in officer may see it; 404 otherwise (no hint it exists).
+    `for_update`: its row is locked until the commit (on PostgreSQL; FOR NO KEY UPDATE, so
+    rows that refer to it can still be added), for a save that reads what it changes
+    (service.saving_once)."""
+    lock = {"of": Process, "key_share": True} if for_update else None
+    process = db.session.get(Process, process_id, options=_WITH_PROCESS_TYPE, with_for_update=lock)
     if process is None or not can_access(current_user, process):
         abort(404)
     return process
@@ -145,7 +150,12 @@ def page(process_id, page_key):
         if process.is_submitted:
             return render_template(PAGE_TEMPLATE, process=process, page=page, form=None, read_only=True)
         return render_stored_page(process, page)
-    process = load_process(process_id)
+    return saving_once(lambda: save_page(process_id, page_key))
+
+
+def save_page(process_id: uuid.UUID, page_key: str):
+    """Save the page's answers (what is valid of them) and go on, or show the page's errors."""
+    process = load_process(process_id, for_update=True)
     page = find_page(process, page_key) or abort(404)
     if process.is_submitted:
         abort(409)

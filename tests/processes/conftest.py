@@ -2,13 +2,16 @@
 
 import io
 import uuid
+from contextlib import contextmanager
 from datetime import date
 
 import pytest
+import sqlalchemy as sa
+from flask import request
 from PIL import Image
 
-from housing_app.extensions import db
-from housing_app.models import HouseholdMember, ProcessType, Tenure
+from housing_app.extensions import AppSession, db
+from housing_app.models import Answer, HouseholdMember, ProcessType, Tenure
 from housing_app.processes.loader import load_shipped_definitions
 from housing_app.processes.service import start_process
 from tests.conftest import sign_in
@@ -99,3 +102,26 @@ def answers_by_question(process) -> dict[str, str]:
 
     summary = build_process_summary(process)
     return {a.question: a.answer for g in summary.groups for s in g.sections for a in s.answers}
+
+
+@contextmanager
+def another_save_first(**answer):
+    """Inside the block, the first request to write adds `answer` (process_id, page_id, key,
+    value, contact_id) on a connection of its own, committed, just before its own changes are
+    flushed: another save of the same visit got there between this one's reads and its writes,
+    as two saves at once can on SQLite. Gives a list that says whether it happened."""
+    happened = []
+
+    def write_first(_session, _context, _instances):
+        if happened or not request:
+            return
+        with db.engine.begin() as connection:  # another request's connection and transaction
+            connection.execute(Answer.__table__.insert().values(id=uuid.uuid4(), **answer))
+        happened.append(True)
+
+    db.session.remove()  # as between two real requests: nothing already loaded
+    sa.event.listen(AppSession, "before_flush", write_first)
+    try:
+        yield happened
+    finally:
+        sa.event.remove(AppSession, "before_flush", write_first)

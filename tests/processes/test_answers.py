@@ -3,9 +3,14 @@ questions, section status and read-only submitted visits."""
 
 from housing_app.extensions import db
 from housing_app.models import Activity, Answer
-from housing_app.processes.service import all_sections_complete, incomplete_sections, section_statuses
+from housing_app.processes.service import (
+    all_sections_complete,
+    find_page,
+    incomplete_sections,
+    section_statuses,
+)
 from tests.html import error_summary, parse
-from tests.processes.conftest import PARTNER_ID, TENANT_ID
+from tests.processes.conftest import PARTNER_ID, TENANT_ID, another_save_first
 from tests.test_database import seen_in_requests
 
 TENANT = TENANT_ID.hex
@@ -192,5 +197,22 @@ def test_a_save_reads_the_visit_once_and_its_photos_only_for_a_photo_question(ap
     assert not [sql for sql in seen if "process_photos" in sql]
     visit_reads = [sql for sql in seen if sql.startswith("SELECT") and "FROM processes" in sql]
     assert len(visit_reads) == 1, visit_reads
+    answers = db.session.scalars(db.select(Answer).where(Answer.key == "interpreterLanguage")).all()
+    assert [answer.value for answer in answers] == ["Somali"]
+
+
+def test_a_save_meeting_another_at_the_same_moment_keeps_one_answer_per_question(officer_client, thc):
+    """Another save adds an answer after this one has read the visit's answers and before it
+    writes (two saves at once on SQLite, which has no row locks): this one is refused by the
+    one-answer-per-question index, and starts again from what the other saved."""
+    page_id = find_page(thc, "present-for-check").id
+    task_list = f"/processes/{thc.id}"
+    other = {"process_id": thc.id, "page_id": page_id, "key": "interpreterLanguage", "value": "Polish"}
+    with another_save_first(**other) as happened:
+        response = officer_client.post(
+            f"{task_list}/pages/present-for-check", data={**PRESENT_ANSWERS, "action": "later"}
+        )
+    assert happened and response.status_code == 302
+    assert response.headers["Location"].endswith(task_list)
     answers = db.session.scalars(db.select(Answer).where(Answer.key == "interpreterLanguage")).all()
     assert [answer.value for answer in answers] == ["Somali"]

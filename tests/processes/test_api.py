@@ -13,7 +13,15 @@ from housing_app.models import Activity, Answer, Process, ProcessPhoto
 from housing_app.processes.service import find_page
 from housing_app.services.storage import get_storage
 from tests.conftest import make_user
-from tests.processes.conftest import PARTNER_ID, TENANT_ID, client_for, fresh_get, image_bytes, start
+from tests.processes.conftest import (
+    PARTNER_ID,
+    TENANT_ID,
+    another_save_first,
+    client_for,
+    fresh_get,
+    image_bytes,
+    start,
+)
 from tests.processes.test_photos import jpeg_with_location
 
 CRM_GUID = "3f2504e0-4f89-11d3-9a0c-0305e82c3301"
@@ -125,6 +133,21 @@ def test_scopes_are_required(client, api_token, thc):
         headers=api_token("processes:read"),
     )
     assert response.status_code == 403
+
+
+def test_responses_meeting_another_save_keep_one_answer_per_question_and_member(client, api_token, thc):
+    """As an officer's save does (test_answers): the API's save starts again from what the
+    other saved, and the member's question keeps one answer."""
+    headers = api_token("processes:read", "processes:write")
+    page_id, visit_id = find_page(thc, "present-for-check").id, thc.id
+    member = {"key": "memberPresent", "contactId": str(TENANT_ID), "value": "yes"}
+    body = {"pageId": str(page_id), "responses": [member]}
+    other = {"key": "memberPresent", "contact_id": TENANT_ID, "value": "no"}
+    with another_save_first(process_id=visit_id, page_id=page_id, **other) as happened:
+        response = client.post(f"/api/v1/processes/{visit_id}/responses", json=body, headers=headers)
+    assert happened and response.status_code == 200, response.get_json()
+    query = db.select(Answer.value).where(Answer.process_id == visit_id, Answer.key == "memberPresent")
+    assert db.session.scalars(query).all() == ["yes"]
 
 
 def test_responses_round_trip_and_are_validated_against_the_layout(client, api_token, thc):
