@@ -21,9 +21,9 @@ from housing_app.processes.layouts import check_answer, is_question
 from housing_app.processes.service import (
     ProcessError,
     can_access,
+    load_visit_for_save,
     photo_checker,
     save_page_answers,
-    saving_once,
     section_problems,
     start_process,
     update_process,
@@ -560,10 +560,8 @@ def document_errors(*statuses: int | str):
 
 
 def load_process(process_id: uuid.UUID, for_update: bool = False) -> Process:
-    """`for_update`: its row is locked until the commit (on PostgreSQL), for a save that reads
-    what it changes (service.saving_once)."""
-    lock = {"of": Process, "key_share": True} if for_update else None
-    process = db.session.get(Process, process_id, with_for_update=lock)
+    """`for_update`: locked until the commit, for a save (service.load_visit_for_save)."""
+    process = load_visit_for_save(process_id) if for_update else db.session.get(Process, process_id)
     # A signed-in officer reading through the browser sees only the visits they may open.
     hidden = (
         process is not None
@@ -785,7 +783,7 @@ def post_responses(data, processId):
     answers are not enforced here: GET /status reports them. All or nothing: one bad response
     saves none. Scope `processes:write`.
     """
-    return saving_once(lambda: save_responses(processId, data))
+    return save_responses(processId, data)
 
 
 def save_responses(process_id: uuid.UUID, data: dict):

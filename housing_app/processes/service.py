@@ -7,12 +7,10 @@ commit once.
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import TypeVar
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
-from sqlalchemy.orm.exc import StaleDataError
 
 from housing_app.extensions import db
 from housing_app.lru import LRUCache
@@ -311,24 +309,21 @@ def save_page_answers(process: Process, page: Page, values: dict[tuple[str, str 
     return True
 
 
-Saved = TypeVar("Saved")
+def load_visit_for_save(process_id: uuid.UUID, options=()) -> Process | None:
+    """The visit, locked until the commit, for a save that reads what it changes: two saves of
+    one visit at once (a double click on "Save and continue", the API and a browser) take
+    turns, and the second reads what the first saved. Without it both read the answers before
+    either wrote and both added the ones they did not find (the one-answer-per-question indexes
+    of migration 0009 now refuse the second).
 
-
-def saving_once(save: Callable[[], Saved]) -> Saved:
-    """Run `save` (it reads the visit, changes its answers and commits); should another save of
-    the same visit have written at the same moment, run it once more, from what that one saved.
-
-    On PostgreSQL a save locks the visit's row first (load it with for_update), so saves of one
-    visit take turns; SQLite has no row locks, and two saves there can both read the answers
-    before either writes. The second then adds an answer the first has just added (refused by
-    the one-answer-per-question indexes: IntegrityError) or changes one it has just removed
-    (StaleDataError); nothing of it was written, and its second run finds the first's answers.
-    """
-    try:
-        return save()
-    except (IntegrityError, StaleDataError):
-        db.session.rollback()
-        return save()
+    PostgreSQL: its row, FOR NO KEY UPDATE (rows that refer to it, a photo say, can still be
+    added). SQLite has no row locks: a write to the visit's row, changing nothing, takes the
+    database's write lock first (other saves wait for it, up to the connection's timeout)."""
+    if db.session.get_bind().dialect.name == "sqlite":
+        table = Process.__table__
+        db.session.execute(sa.update(table).where(table.c.id == process_id).values(number=table.c.number))
+    lock = {"of": Process, "key_share": True}
+    return db.session.get(Process, process_id, options=options, with_for_update=lock)
 
 
 # --- section status --------------------------------------------------------------------------

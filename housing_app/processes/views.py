@@ -28,11 +28,11 @@ from housing_app.processes.service import (
     ProcessError,
     can_access,
     find_page,
+    load_visit_for_save,
     page_layout,
     parse_crm_guid,
     process_types,
     save_page_answers,
-    saving_once,
     section_statuses,
     start_process,
     visible_processes_query,
@@ -83,11 +83,11 @@ _WITH_PROCESS_TYPE = (joinedload(Process.process_type),)
 
 def load_process(process_id: uuid.UUID, for_update: bool = False) -> Process:
     """The process, if the signed-in officer may see it; 404 otherwise (no hint it exists).
-    `for_update`: its row is locked until the commit (on PostgreSQL; FOR NO KEY UPDATE, so
-    rows that refer to it can still be added), for a save that reads what it changes
-    (service.saving_once)."""
-    lock = {"of": Process, "key_share": True} if for_update else None
-    process = db.session.get(Process, process_id, options=_WITH_PROCESS_TYPE, with_for_update=lock)
+    `for_update`: locked until the commit, for a save (service.load_visit_for_save)."""
+    if for_update:
+        process = load_visit_for_save(process_id, options=_WITH_PROCESS_TYPE)
+    else:
+        process = db.session.get(Process, process_id, options=_WITH_PROCESS_TYPE)
     if process is None or not can_access(current_user, process):
         abort(404)
     return process
@@ -150,7 +150,7 @@ def page(process_id, page_key):
         if process.is_submitted:
             return render_template(PAGE_TEMPLATE, process=process, page=page, form=None, read_only=True)
         return render_stored_page(process, page)
-    return saving_once(lambda: save_page(process_id, page_key))
+    return save_page(process_id, page_key)
 
 
 def save_page(process_id: uuid.UUID, page_key: str):

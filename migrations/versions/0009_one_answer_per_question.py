@@ -6,10 +6,10 @@ Create Date: 2026-12-05
 
 Two saves of the same page at once (an officer's double click, or the API and a browser) each
 read the visit's answers before either wrote, and each added the answers it did not find: the
-visit then held two answers to one question, and later saves changed only one of them. Two
-unique indexes now allow one answer per question about the household (contact_id NULL) and one
-per question and member; a save that meets one at the same moment starts again from what the
-other saved (housing_app.processes.service.saving_once).
+visit then held two answers to one question, and later saves changed only one of them. Saves of
+one visit now take turns (housing_app.processes.service.load_visit_for_save), and two unique
+indexes allow one answer per question about the household (contact_id NULL) and one per
+question and member, whatever writes them.
 
 Existing duplicates are removed first, keeping the answer saved last (the latest updated_at,
 then the greatest id), which is the one the pages and the PDF showed.

@@ -1,6 +1,8 @@
 """Fixtures for process tests: the shipped layouts, a tenure with a household, a started visit."""
 
 import io
+import threading
+import time
 import uuid
 from contextlib import contextmanager
 from datetime import date
@@ -11,7 +13,7 @@ from flask import request
 from PIL import Image
 
 from housing_app.extensions import AppSession, db
-from housing_app.models import Answer, HouseholdMember, ProcessType, Tenure
+from housing_app.models import HouseholdMember, ProcessType, Tenure
 from housing_app.processes.loader import load_shipped_definitions
 from housing_app.processes.service import start_process
 from tests.conftest import sign_in
@@ -105,23 +107,39 @@ def answers_by_question(process) -> dict[str, str]:
 
 
 @contextmanager
-def another_save_first(**answer):
-    """Inside the block, the first request to write adds `answer` (process_id, page_id, key,
-    value, contact_id) on a connection of its own, committed, just before its own changes are
-    flushed: another save of the same visit got there between this one's reads and its writes,
-    as two saves at once can on SQLite. Gives a list that says whether it happened."""
-    happened = []
+def first_save_holding_on(seconds: float = 0.5):
+    """Inside the block, the first request to save pauses for `seconds` just before its changes
+    are flushed (after it has read the visit and its answers), holding whatever locks it took.
+    Gives a threading.Event set as that pause starts: start the second save then."""
+    paused = threading.Event()
 
-    def write_first(_session, _context, _instances):
-        if happened or not request:
-            return
-        with db.engine.begin() as connection:  # another request's connection and transaction
-            connection.execute(Answer.__table__.insert().values(id=uuid.uuid4(), **answer))
-        happened.append(True)
+    def hold_on(_session, _context, _instances):
+        if request and not paused.is_set():
+            paused.set()
+            time.sleep(seconds)
 
-    db.session.remove()  # as between two real requests: nothing already loaded
-    sa.event.listen(AppSession, "before_flush", write_first)
+    sa.event.listen(AppSession, "before_flush", hold_on)
     try:
-        yield happened
+        yield paused
     finally:
-        sa.event.remove(AppSession, "before_flush", write_first)
+        sa.event.remove(AppSession, "before_flush", hold_on)
+
+
+def at_once(first, second, seconds: float = 0.5) -> list:
+    """Run `first` and, once it is about to write, `second` beside it, each a request in a thread
+    of its own (so each has its own app context and database session, as in a server); give
+    both responses, first's first."""
+    responses = [None, None]
+
+    def run(index, request_it):
+        responses[index] = request_it()
+
+    with first_save_holding_on(seconds) as paused:
+        threads = [threading.Thread(target=run, args=(0, first))]
+        threads[0].start()
+        assert paused.wait(10), "the first save never got as far as writing"
+        threads.append(threading.Thread(target=run, args=(1, second)))
+        threads[1].start()
+        for thread in threads:
+            thread.join(10)
+    return responses

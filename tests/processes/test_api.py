@@ -16,7 +16,7 @@ from tests.conftest import make_user
 from tests.processes.conftest import (
     PARTNER_ID,
     TENANT_ID,
-    another_save_first,
+    at_once,
     client_for,
     fresh_get,
     image_bytes,
@@ -135,18 +135,22 @@ def test_scopes_are_required(client, api_token, thc):
     assert response.status_code == 403
 
 
-def test_responses_meeting_another_save_keep_one_answer_per_question_and_member(client, api_token, thc):
-    """As an officer's save does (test_answers): the API's save starts again from what the
-    other saved, and the member's question keeps one answer."""
+def test_two_saves_of_responses_at_once_take_turns_and_keep_one_answer_per_member(client, api_token, thc):
+    """As an officer's saves do (test_answers): the second waits for the first, then changes
+    the member's answer the first added."""
     headers = api_token("processes:read", "processes:write")
-    page_id, visit_id = find_page(thc, "present-for-check").id, thc.id
-    member = {"key": "memberPresent", "contactId": str(TENANT_ID), "value": "yes"}
-    body = {"pageId": str(page_id), "responses": [member]}
-    other = {"key": "memberPresent", "contact_id": TENANT_ID, "value": "no"}
-    with another_save_first(process_id=visit_id, page_id=page_id, **other) as happened:
-        response = client.post(f"/api/v1/processes/{visit_id}/responses", json=body, headers=headers)
-    assert happened and response.status_code == 200, response.get_json()
-    query = db.select(Answer.value).where(Answer.process_id == visit_id, Answer.key == "memberPresent")
+    url, page_id = f"/api/v1/processes/{thc.id}/responses", str(find_page(thc, "present-for-check").id)
+
+    def save(value):
+        member = {"key": "memberPresent", "contactId": str(TENANT_ID), "value": value}
+        return lambda: client.application.test_client().post(
+            url, json={"pageId": page_id, "responses": [member]}, headers=headers
+        )
+
+    responses = at_once(save("no"), save("yes"))
+    assert [response.status_code for response in responses] == [200, 200]
+    db.session.expire_all()
+    query = db.select(Answer.value).where(Answer.process_id == thc.id, Answer.key == "memberPresent")
     assert db.session.scalars(query).all() == ["yes"]
 
 
