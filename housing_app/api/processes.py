@@ -783,10 +783,7 @@ def post_responses(data, processId):
     answers are not enforced here: GET /status reports them. All or nothing: one bad response
     saves none. Scope `processes:write`.
     """
-    return save_responses(processId, data)
-
-
-def save_responses(process_id: uuid.UUID, data: dict):
+    process_id = processId
     process = load_process(process_id, for_update=True)
     if process.is_submitted:
         raise ApiError(409, "The process has been submitted and can no longer be changed.")

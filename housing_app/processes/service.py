@@ -317,11 +317,13 @@ def load_visit_for_save(process_id: uuid.UUID, options=()) -> Process | None:
     of migration 0009 now refuse the second).
 
     PostgreSQL: its row, FOR NO KEY UPDATE (rows that refer to it, a photo say, can still be
-    added). SQLite has no row locks: a write to the visit's row, changing nothing, takes the
-    database's write lock first (other saves wait for it, up to the connection's timeout)."""
+    added). SQLite has no row locks: a write to the visit's row, changing nothing (updated_at
+    set to itself, so its onupdate is not applied), takes the database's write lock first
+    (other saves wait for it, up to the connection's timeout)."""
     if db.session.get_bind().dialect.name == "sqlite":
         table = Process.__table__
-        db.session.execute(sa.update(table).where(table.c.id == process_id).values(number=table.c.number))
+        unchanged = table.c.updated_at
+        db.session.execute(sa.update(table).where(table.c.id == process_id).values(updated_at=unchanged))
     lock = {"of": Process, "key_share": True}
     return db.session.get(Process, process_id, options=options, with_for_update=lock)
 

@@ -1,8 +1,12 @@
 """Answering pages: round trips, errors that keep what was typed, conditional and per-member
 questions, section status and read-only submitted visits."""
 
+from datetime import UTC, datetime
+
+import sqlalchemy as sa
+
 from housing_app.extensions import db
-from housing_app.models import Activity, Answer
+from housing_app.models import Activity, Answer, Process
 from housing_app.processes.service import (
     all_sections_complete,
     incomplete_sections,
@@ -216,3 +220,24 @@ def test_two_saves_of_a_page_at_once_take_turns_and_keep_one_answer_per_question
     by_question = [(answer.key, answer.contact_id) for answer in answers]
     assert len(by_question) == len(set(by_question)) == len(PRESENT_ANSWERS)
     assert {answer.value for answer in answers if answer.key == "interpreterLanguage"} == {"Polish"}
+
+
+def test_a_save_that_changes_nothing_leaves_the_visit_as_it_was(officer_client, thc):
+    """Locking the visit for a save writes nothing to it: its updated_at moves only when its
+    answers change."""
+
+    def save(answers):
+        return post_page(officer_client, thc, "present-for-check", answers, action="later").status_code
+
+    def updated_at():
+        db.session.expire_all()
+        return db.session.get(Process, thc.id).updated_at
+
+    assert save(PRESENT_ANSWERS) == 302
+    long_ago = datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)
+    db.session.execute(sa.update(Process).where(Process.id == thc.id).values(updated_at=long_ago))
+    db.session.commit()
+    assert save(PRESENT_ANSWERS) == 302
+    assert updated_at() == long_ago
+    assert save({**PRESENT_ANSWERS, "interpreterLanguage": "Polish"}) == 302
+    assert updated_at() > long_ago
