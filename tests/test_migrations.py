@@ -305,3 +305,37 @@ def test_one_answer_per_question_migration_keeps_the_answer_saved_last(fresh_app
         assert "ux_process_answers_household_question" not in indexes
         assert "ux_process_answers_member_question" not in indexes
         db.session.remove()
+
+
+def test_officer_sessions_migration_adds_the_sessions_table_and_its_downgrade_removes_it(fresh_app):
+    """0010 adds officer_sessions (a sign-in's row, removed at sign-out); its downgrade drops
+    it and leaves the officers as they were."""
+    with fresh_app.app_context():
+        upgrade(revision="0009_one_answer_per_question")
+        assert "officer_sessions" not in table_names()
+        officer = make_user("officer")
+        upgrade(revision="0010_officer_sessions")
+        columns = {column["name"] for column in sa.inspect(db.engine).get_columns("officer_sessions")}
+        assert columns == {"secret_hash", "user_id", "signed_in_at"}
+        indexes = {index["name"] for index in sa.inspect(db.engine).get_indexes("officer_sessions")}
+        assert {"ix_officer_sessions_user_id", "ix_officer_sessions_signed_in_at"} <= indexes
+        with db.engine.begin() as connection:
+            connection.execute(
+                sa.text(
+                    "INSERT INTO officer_sessions (secret_hash, user_id, signed_in_at) VALUES (:h, :u, :t)"
+                ),
+                {
+                    "h": "f" * 64,
+                    "u": officer.id.hex if db.engine.dialect.name == "sqlite" else officer.id,
+                    "t": datetime.now(UTC).replace(tzinfo=None),
+                },
+            )
+        db.session.remove()  # its transaction would hold a lock that the downgrade's DROP waits for
+
+        downgrade(revision="0009_one_answer_per_question")
+        assert "officer_sessions" not in table_names()
+        with db.engine.connect() as connection:
+            assert connection.execute(sa.text("SELECT count(*) FROM users")).scalar() == 1
+
+        upgrade()
+        assert "officer_sessions" in table_names()

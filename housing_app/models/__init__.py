@@ -13,8 +13,8 @@ from housing_app.models.processes import (  # noqa: F401
     SectionStatus,
 )
 from housing_app.models.tenures import HouseholdMember, Tenure
-from housing_app.models.users import ApiToken, SignInThrottle, User
+from housing_app.models.users import ApiToken, OfficerSession, SignInThrottle, User
 
-__all__ = ["Activity", "ApiToken", "HouseholdMember", "SignInThrottle", "Tenure", "User"]
+__all__ = ["Activity", "ApiToken", "HouseholdMember", "OfficerSession", "SignInThrottle", "Tenure", "User"]
 from housing_app.models.documents import GeneratedDocument as GeneratedDocument  # noqa: E402
 from housing_app.models.mail import MailDelivery as MailDelivery  # noqa: E402

@@ -7,7 +7,7 @@ from datetime import datetime
 
 from flask import current_app
 from flask_login import UserMixin
-from sqlalchemy import String, Text
+from sqlalchemy import ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -50,6 +50,30 @@ class User(UUIDPrimaryKey, Timestamps, UserMixin, db.Model):
     @staticmethod
     def normalise_email(email: str) -> str:
         return (email or "").strip().lower()
+
+
+class OfficerSession(db.Model):
+    """One signed-in browser session of an officer, from sign-in until sign-out.
+
+    The session cookie is signed, not stored, so without this a copy of it taken before sign-out
+    would still sign in until it expired. The cookie holds a random secret; only its SHA-256 is
+    kept here, and every signed-in request checks that its row is still here
+    (housing_app.auth.signed_in). Signing out deletes the row.
+    """
+
+    __tablename__ = "officer_sessions"
+
+    secret_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    signed_in_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+
+    @staticmethod
+    def new_secret() -> str:
+        return secrets.token_urlsafe(32)
+
+    @staticmethod
+    def hash(secret: str) -> str:
+        return hashlib.sha256(secret.encode()).hexdigest()
 
 
 class SignInThrottle(db.Model):
