@@ -59,6 +59,8 @@ class Config:
     SESSION_COOKIE_SECURE = False
     REMEMBER_COOKIE_HTTPONLY = True
     PERMANENT_SESSION_LIFETIME = 8 * 60 * 60
+    # However busy, a session ends this long after its sign-in (housing_app.auth.officer_sessions).
+    SESSION_MAX_LIFETIME = 12 * 60 * 60
     # The cookie keeping that lifetime running is signed again at most this often (sessions.py).
     SESSION_REFRESH_AFTER_SECONDS = 60
     # Cookies a worker keeps opened (their data and signing time), not checked again (sessions.py).
@@ -145,6 +147,7 @@ def environment_settings(instance_path: Path) -> dict:
         ),
         "SECRET_KEY": env.get("SECRET_KEY"),
         "PERMANENT_SESSION_LIFETIME": _int("SESSION_LIFETIME_MINUTES", 8 * 60) * 60,
+        "SESSION_MAX_LIFETIME": _int("SESSION_MAX_LIFETIME_MINUTES", 12 * 60) * 60,
         "SIGN_IN_MAX_FAILURES": _int("SIGN_IN_MAX_FAILURES", 5),
         "SIGN_IN_LOCK_MINUTES": _int("SIGN_IN_LOCK_MINUTES", 15),
         "UPLOAD_FOLDER": env.get("UPLOAD_FOLDER", str(instance_path / "uploads")),

@@ -1,5 +1,6 @@
 import sqlalchemy as sa
 
+from housing_app.auth.officer_sessions import begin_session
 from housing_app.auth.signed_in import SignedInOfficer, load_signed_in_officer
 from housing_app.extensions import db
 from housing_app.models import SignInThrottle, User
@@ -124,10 +125,12 @@ def test_the_signed_in_officer_is_read_without_an_orm_user(officer_client, offic
     assert loads == []
 
 
-def test_the_user_loader_answers_none_for_what_is_not_an_officer(officer):
-    assert load_signed_in_officer("not-an-id") is None
-    assert load_signed_in_officer(str(officer.id).replace(str(officer.id)[:8], "00000000")) is None
-    signed_in = load_signed_in_officer(str(officer.id))
+def test_the_user_loader_answers_none_for_what_is_not_an_officer(app, officer):
+    with app.test_request_context():
+        begin_session(officer.id)  # as a sign-in does: the session's row, its secret in the cookie
+        assert load_signed_in_officer("not-an-id") is None
+        assert load_signed_in_officer(str(officer.id).replace(str(officer.id)[:8], "00000000")) is None
+        signed_in = load_signed_in_officer(str(officer.id))
     assert isinstance(signed_in, SignedInOfficer)
     assert (signed_in.id, signed_in.email, signed_in.name, signed_in.team) == (
         officer.id,
@@ -137,6 +140,7 @@ def test_the_user_loader_answers_none_for_what_is_not_an_officer(officer):
     )
     assert signed_in.is_authenticated and not signed_in.is_manager and not signed_in.is_admin
     assert signed_in.get_id() == officer.get_id()
+    assert load_signed_in_officer(str(officer.id)) is None  # outside a request: no session at all
 
 
 def test_passwords_are_stored_hashed(officer):

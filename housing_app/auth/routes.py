@@ -6,6 +6,7 @@ from flask_login import current_user, login_required, login_user, logout_user
 
 from housing_app.auth import bp, throttle
 from housing_app.auth.forms import SignInForm
+from housing_app.auth.officer_sessions import begin_session, end_session
 from housing_app.extensions import db
 from housing_app.models import User
 
@@ -45,6 +46,7 @@ def sign_in():
             return render_template("auth/sign_in.html", form=form), 200
         throttle.clear(email)
         session.clear()  # a fresh session on sign-in stops session fixation
+        begin_session(user.id)
         login_user(user)
         session.permanent = True
         logger.info("sign-in succeeded", extra={"fields": {"userId": str(user.id)}})
@@ -55,6 +57,7 @@ def sign_in():
 @bp.route("/sign-out", methods=["POST"])
 @login_required
 def sign_out():
+    end_session()  # a copy of the cookie no longer signs in
     logout_user()
     session.clear()
     flash("You have signed out.", "success")

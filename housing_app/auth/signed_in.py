@@ -10,6 +10,10 @@ A page whose view starts by reading one row named by its URL (a process page rea
 can have that row read in the officer's statement (ReadAlongside): one round trip to the
 database, not two: a sixth of a process page's time on PostgreSQL. Only for reads (GET, HEAD);
 the view still checks what it was given, as it would have checked what it read.
+
+Either statement finds the officer only through their session's row (OfficerSession, named by
+the hash of the secret the cookie holds: housing_app.auth.officer_sessions), so a session
+signed out, or older than SESSION_MAX_LIFETIME, signs nobody in: in the same round trip.
 """
 
 import uuid
@@ -18,8 +22,9 @@ from flask import has_request_context, request
 from flask_login import UserMixin
 from sqlalchemy import Select, bindparam, select, true
 
+from housing_app.auth.officer_sessions import current_secret_hash, oldest_sign_in
 from housing_app.database import DirectStatement, is_read, read_connection
-from housing_app.models import User
+from housing_app.models import OfficerSession, User
 
 _USERS = User.__table__
 _OFFICER_COLUMNS = (
@@ -30,7 +35,17 @@ _OFFICER_COLUMNS = (
     _USERS.c.team,
     _USERS.c.is_active_account,
 )
-_OFFICER_BY_ID = DirectStatement(select(*_OFFICER_COLUMNS).where(_USERS.c.id == bindparam("id")))
+_SESSIONS = OfficerSession.__table__
+# The officer, through the row of the session asking (the join finds nothing once it has ended).
+_OFFICER_IN_SESSION = _USERS.join(
+    _SESSIONS,
+    (_SESSIONS.c.user_id == _USERS.c.id)
+    & (_SESSIONS.c.secret_hash == bindparam("session_hash"))
+    & (_SESSIONS.c.signed_in_at >= bindparam("signed_in_since")),
+)
+_OFFICER_BY_ID = DirectStatement(
+    select(*_OFFICER_COLUMNS).select_from(_OFFICER_IN_SESSION).where(_USERS.c.id == bindparam("id"))
+)
 _READ_ALONGSIDE = "housing_app.read_alongside"  # in the request's WSGI environ: (read, value, row)
 
 
@@ -70,7 +85,7 @@ class ReadAlongside:
         # Outer-joined on nothing: the officer's row, with the read's row or Nones beside it.
         self.statement = DirectStatement(
             select(*(column.label(f"signed_in_{column.key}") for column in _OFFICER_COLUMNS), *found.c)
-            .select_from(_USERS.outerjoin(found, true()))
+            .select_from(_OFFICER_IN_SESSION.outerjoin(found, true()))
             .where(_USERS.c.id == bindparam("signed_in_id"))
         )
         self.width = len(_OFFICER_COLUMNS)
@@ -99,17 +114,24 @@ def read_alongside_officer(read: ReadAlongside) -> ReadAlongside:
 
 def load_signed_in_officer(user_id: str) -> SignedInOfficer | None:
     """Flask-Login's user loader: the officer whose id the session holds, or None (no such
-    officer, or not an id). The row a read alongside makes is kept for the view."""
+    officer, not an id, or a session that has ended). The row a read alongside makes is kept
+    for the view."""
     try:
         officer_id = uuid.UUID(user_id)
     except (TypeError, ValueError):
         return None
+    session_hash = current_secret_hash()
+    if session_hash is None:
+        return None  # signed in before sessions were kept, or no session at all
+    in_session = {"session_hash": session_hash, "signed_in_since": oldest_sign_in()}
     alongside = _read_alongside_for_request()
     if alongside is None:
-        row = _OFFICER_BY_ID.first(read_connection(), id=officer_id)
+        row = _OFFICER_BY_ID.first(read_connection(), id=officer_id, **in_session)
         return SignedInOfficer(*row) if row is not None else None
     read, value = alongside
-    row = read.statement.first(read_connection(), signed_in_id=officer_id, **{read.view_arg: value})
+    row = read.statement.first(
+        read_connection(), signed_in_id=officer_id, **in_session, **{read.view_arg: value}
+    )
     if row is None:
         return None
     request.environ[_READ_ALONGSIDE] = (read, value, row)

@@ -179,3 +179,18 @@ def test_a_managers_view_of_a_page_follows_the_officers_team(app, layouts, tenur
     north_officer.team = "Estate team south"  # the officer moves team: the visit goes with them
     db.session.commit()
     assert fresh_get(app, north, url).status_code == 404
+
+
+def test_a_copied_cookie_no_longer_opens_a_process_page_after_sign_out(
+    app, layouts, tenure, officer_client, officer
+):
+    """A page's GET reads the officer alongside the visit, through the session's row too."""
+    visit = start(tenure, officer)
+    url = f"/processes/{visit.id}/pages/present-for-check"
+    name = app.config["SESSION_COOKIE_NAME"]
+    thief = app.test_client()  # a second browser holding a copy of the officer's cookie
+    thief.set_cookie(name, officer_client.get_cookie(name).value)
+    assert thief.get(url).status_code == 200
+    officer_client.post("/sign-out")
+    for response in (thief.get(url), thief.post(url, data={"tenantPresent": "yes"})):
+        assert response.status_code == 302 and response.headers["Location"].startswith("/sign-in")
