@@ -106,3 +106,48 @@ def test_a_cookie_without_its_sessions_secret_signs_nobody_in(officer_client, se
             session[SESSION_SECRET] = secret
         assert "_user_id" in session
     assert is_signed_out(officer_client.get("/"))
+
+
+def test_an_operator_can_sign_an_officer_out_everywhere(app, runner, officer_client, officer):
+    """A lost laptop: `flask users sign-out` ends every session of that officer, and only theirs."""
+    tablet = copy_of(app, officer_client)
+    colleague = make_user("officer")
+    colleagues_browser = app.test_client()
+    assert sign_in(colleagues_browser, colleague).status_code == 302
+    second_browser = app.test_client()
+    assert sign_in(second_browser, officer).status_code == 302
+
+    result = runner.invoke(args=["users", "sign-out", officer.email.upper()])
+
+    assert result.exit_code == 0, result.output
+    assert f"Signed out {officer.email}: 2 sessions ended" in result.output
+    assert session_rows(officer) == []
+    for browser in (officer_client, tablet, second_browser):
+        assert is_signed_out(browser.get("/"))
+    assert colleagues_browser.get("/").status_code == 200
+    assert sign_in(officer_client, officer).status_code == 302  # the account itself still works
+
+
+def test_an_operator_can_deactivate_an_officer_and_activate_them_again(runner, officer_client, officer):
+    result = runner.invoke(args=["users", "deactivate", officer.email])
+    assert result.exit_code == 0, result.output
+    assert "1 session ended" in result.output
+    assert session_rows(officer) == []
+    assert is_signed_out(officer_client.get("/"))
+    assert sign_in(officer_client, officer).status_code == 200  # the form again: no sign-in
+    listing = runner.invoke(args=["users", "list"]).output
+    assert f"{officer.email}\t" in listing and listing.strip().endswith("deactivated")
+
+    result = runner.invoke(args=["users", "activate", officer.email])
+    assert result.exit_code == 0, result.output
+    assert sign_in(officer_client, officer).status_code == 302
+    assert runner.invoke(args=["users", "list"]).output.strip().endswith("\tactive")
+
+
+@pytest.mark.parametrize("command", ["sign-out", "deactivate", "activate"])
+def test_the_account_commands_name_an_unknown_email(runner, officer, command):
+    result = runner.invoke(args=["users", command, "nobody@hackney.example"])
+    assert result.exit_code != 0
+    assert "There is no account for nobody@hackney.example." in result.output
+    db.session.expire_all()
+    assert officer.is_active_account is True

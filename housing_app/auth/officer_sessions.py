@@ -35,6 +35,13 @@ def end_session() -> None:
         db.session.commit()
 
 
+def end_all_sessions(user_id) -> int:
+    """End every session of one officer (a lost laptop, someone leaving): how many there were."""
+    ended = db.session.execute(db.delete(OfficerSession).where(OfficerSession.user_id == user_id))
+    db.session.commit()
+    return ended.rowcount
+
+
 def current_secret_hash() -> str | None:
     """The hash naming this request's session, or None when its cookie holds no secret."""
     if not has_request_context():
