@@ -142,8 +142,51 @@ def markdown(report: dict) -> str:
                 f" = {ratio_text(ratios['peakWorkerMemory'])} "
                 f"| {fmt(entry.get('responseBytes'))} | {statuses} |"
             )
-        lines.append("")
+        lines += ["", *page_layer_lines(result)]
     return "\n".join(lines) + "\n"
+
+
+def page_layer_lines(result: dict) -> list[str]:
+    """The process page's Python layer by layer (bench.page_layers), set beside the served p50s:
+    what of the page's distance from the floor is the product's Python, and what the target
+    leaves for it once serving has taken its share."""
+    measured = result.get("pageLayers")
+    if not measured:
+        return []
+    lines = ["### The process page's Python, layer by layer (one process, no HTTP)", ""]
+    if not measured.get("layers"):
+        return [*lines, measured.get("note", "not measured"), ""]
+    lines += [
+        "Each layer is one more part of the product's request, called as gunicorn calls it, round "
+        "by round beside the floor (`bench/page_layers.py`).",
+        "",
+        "| layer | p50 µs | ratio to the floor's | adds µs |",
+        "| --- | --- | --- | --- |",
+    ]
+    previous = None
+    for layer in measured["layers"]:
+        adds = "-" if previous is None else fmt(layer["p50Us"] - previous)
+        ratio = ratio_text(layer["ratioToFloor"])
+        lines.append(f"| {layer['title']} | {fmt(layer['p50Us'])} | {ratio} | {adds} |")
+        previous = layer["p50Us"]
+    layers = {layer["name"]: layer["p50Us"] for layer in measured["layers"]}
+    render = result["scenarios"].get("process_page_render") or {}
+    if render.get("available") and render.get("floor"):
+        served_floor = render["floor"]["latency"]["latencyMs"]["p50"] * 1000
+        served_page = render["app"]["latency"]["latencyMs"]["p50"] * 1000
+        serving = served_floor - layers["floor"]
+        allowed = 1.5 * served_floor - serving
+        lines += [
+            "",
+            f"Served, the floor's p50 is {fmt(served_floor, 0)} µs, of which its Python above is "
+            f"{fmt(layers['floor'], 0)} µs: serving (gunicorn, HTTP on loopback, the load generator's "
+            f"turn) adds about {fmt(serving, 0)} µs to every response, the product's and the floor's "
+            f"alike. Within 1.5x the served floor ({fmt(1.5 * served_floor, 0)} µs), a page could run "
+            f"at most {fmt(allowed, 0)} µs of Python; the process page runs {fmt(layers['page'], 0)} "
+            f"µs (served p50 {fmt(served_page, 0)} µs), and the product's app with the sign-in check "
+            f"and no page work at all {fmt(layers['signedIn'], 0)} µs.",
+        ]
+    return [*lines, ""]
 
 
 def main(argv=None) -> int:

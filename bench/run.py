@@ -189,6 +189,47 @@ def run_load(spec: dict) -> dict:
     return json.loads(completed.stdout)
 
 
+def run_page_layers(database: str, manifest: dict, scale: str, scenario_list, bodies_path: Path) -> dict:
+    """The process page's Python, layer by layer (bench.page_layers), in a process of its own in
+    the product's environment, on the visit and session the served scenarios used."""
+    measured = {s.name: s for s in scenario_list if s.available}
+    render, bound = measured.get("process_page_render"), measured.get("process_page_signed_in_bound")
+    if render is None or bound is None:
+        return {"note": "not measured: the process page or its signed-in baseline was not measured"}
+    timing = TIMINGS[scale]
+    spec_path = DATA_DIR / f"page-layers-{database}.json"
+    spec_path.write_text(
+        json.dumps(
+            {
+                "pagePath": render.requests[0]["path"],
+                "boundPath": bound.requests[0]["path"],
+                "headers": render.requests[0]["headers"],
+                "seconds": timing["duration"] / 2,
+                "rounds": timing["rounds"],
+                "warmupSeconds": timing["warmup"] / 4,
+            }
+        )
+    )
+    environment = {
+        **os.environ,
+        **app_environment(manifest, database),
+        "BENCH_FLOOR_BODIES": str(bodies_path),
+    }
+    with open(DATA_DIR / f"page-layers-{database}.log", "w") as log_file:  # the request log
+        completed = subprocess.run(
+            [sys.executable, "-m", "bench.page_layers", str(spec_path)],
+            cwd=PROJECT_ROOT,
+            env=environment,
+            stdout=subprocess.PIPE,
+            stderr=log_file,
+            text=True,
+            timeout=300,
+        )
+    if completed.returncode != 0:
+        return {"note": f"not measured: bench.page_layers failed; see {log_file.name}"}
+    return json.loads(completed.stdout)
+
+
 def run_pdf_probe(scale: str) -> dict:
     repeat = 1 if scale == "small" else 3
     completed = subprocess.run(
@@ -578,6 +619,9 @@ def bench_database(database: str, manifest: dict, scale: str, only: set[str] | N
                 f"(floor {floor['latency']['latencyMs']['p95']:.1f}), "
                 f"statuses {app['throughput']['statuses']}"
             )
+        page_layers = run_page_layers(database, manifest, scale, scenario_list, bodies_path)
+        layer_p50s = {layer["name"]: layer["p50Us"] for layer in page_layers.get("layers", [])}
+        log(f"{database} process page by layer, p50 µs: {layer_p50s or page_layers.get('note')}")
     finally:
         for server in servers.values():
             server.stop()
@@ -600,7 +644,12 @@ def bench_database(database: str, manifest: dict, scale: str, only: set[str] | N
         )
     }
     load_info["warm"] = warm
-    return {"load": load_info, "scenarios": results, "targets": targets.evaluate(results, scale)}
+    return {
+        "load": load_info,
+        "scenarios": results,
+        "pageLayers": page_layers,
+        "targets": targets.evaluate(results, scale),
+    }
 
 
 def start_baseline_servers(scenario_list, manifest, database, bodies_path, bodies, log) -> dict:

@@ -16,6 +16,7 @@ from werkzeug.serving import make_server
 from bench import datagen, load
 from bench import run as bench_run
 from bench.load import merge, percentile, summarise
+from bench.page_layers import LAYERS, Caller
 from bench.process_scenarios import FormFields
 from bench.report import spread_text
 from bench.targets import evaluate
@@ -94,6 +95,12 @@ def test_make_bench_small_writes_a_report_with_every_scenario_against_its_floor(
         assert entry["floor"]["throughput"]["throughput"] > 0
         rounds = entry["ratios"]["throughputRounds"]
         assert len(rounds) == entry["app"]["throughput"]["rounds"] and all(r > 0 for r in rounds), key
+    # The process page's Python layer by layer, each beside the floor measured in the same run.
+    layers = result["pageLayers"]["layers"]
+    assert [layer["name"] for layer in layers] == [name for name, _title in LAYERS]
+    assert all(layer["calls"] > 0 and layer["p50Us"] > 0 for layer in layers), layers
+    assert layers[0]["ratioToFloor"] == 1.0 and layers[-1]["ratioToFloor"] > 1, layers
+    assert "layer by layer" in markdown and layers[-1]["title"] in markdown
     for item in result["targets"]:
         assert item["status"] in ("met", "missed", "not measured")
         if item["status"] != "not measured":
@@ -246,3 +253,25 @@ def test_the_save_scenario_sends_two_sets_of_answers_that_differ_in_every_answer
     assert answers == set(changed.fields) - {"csrf_token"}
     assert all(first.fields[name] != changed.fields[name] for name in answers)
     assert first.controls == changed.controls == 10  # the hidden token counts too
+
+
+def test_the_page_layers_caller_keeps_the_cookies_responses_set_as_a_browser_would():
+    from flask import Flask, request
+
+    app = Flask(__name__)
+
+    @app.get("/")
+    def answer():
+        response = app.make_response(request.cookies.get("session", "none"))
+        response.set_cookie("session", "signed-again")
+        return response
+
+    @app.get("/missing")
+    def missing():
+        return "no", 404
+
+    caller = Caller(app, "/", {"Cookie": "theme=dark; session=first", "User-Agent": "bench"})
+    assert caller() > 0
+    assert caller.environ["HTTP_COOKIE"] == "theme=dark; session=signed-again"
+    with pytest.raises(RuntimeError, match="answered"):
+        Caller(app, "/missing", {})()
