@@ -49,7 +49,7 @@ WORKER_CONNECTIONS = int(os.environ.get("BENCH_WORKER_CONNECTIONS", "3"))
 TIMINGS = {
     # warm-up and measured seconds per phase, requests for one-shot scenarios, concurrency, and
     # rounds: each phase's measured seconds are split into rounds alternating product and floor
-    "small": {"warmup": 0.2, "duration": 0.6, "once": 40, "concurrency": 4, "rounds": 1},
+    "small": {"warmup": 0.1, "duration": 0.4, "once": 40, "concurrency": 4, "rounds": 1},
     "medium": {"warmup": 1.0, "duration": 3.0, "once": 300, "concurrency": 8, "rounds": 2},
     "full": {"warmup": 2.0, "duration": 6.0, "once": 600, "concurrency": 8, "rounds": 3},
 }
@@ -579,7 +579,7 @@ def bench_database(database: str, manifest: dict, scale: str, only: set[str] | N
                     scenario.available, scenario.note = False, f"not available: {copied} was not measured"
         bodies_path = DATA_DIR / f"floor-bodies-{database}.json"
         bodies_path.write_text(json.dumps(bodies))
-        servers.update(start_baseline_servers(scenario_list, manifest, database, bodies_path, bodies, log))
+        # The floor boots while the baselines' servers do: their start-up is a smoke run's longest wait.
         floor_server = Server(
             f"{database} floor",
             "bench.floor_app:app",
@@ -587,6 +587,7 @@ def bench_database(database: str, manifest: dict, scale: str, only: set[str] | N
             DATA_DIR / f"floor-{database}.log",
             "/floor/ping",
         )
+        servers.update(start_baseline_servers(scenario_list, manifest, database, bodies_path, bodies, log))
         floor_server.wait_ready()
         for scenario in scenario_list:
             entry = {"title": scenario.title, "kind": scenario.kind, "available": scenario.available}
