@@ -8,6 +8,7 @@ import secrets
 import subprocess
 import sys
 import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -219,6 +220,32 @@ def test_the_load_generator_keeps_the_cookies_responses_set_as_a_browser_does(tm
     assert result["okRequests"] >= 3
     assert seen[0] == "theme=dark; session=old"
     assert set(seen[1:]) == {"theme=dark; session=new"}  # the other cookie kept as it was
+
+
+def test_warm_up_lasts_until_each_caller_has_had_its_first_response(tmp_path, monkeypatch):
+    """A worker's first page can take longer than a smoke run's whole measured window; the
+    phase must still measure the warm responses after it, and not the cold one."""
+    answered = []
+
+    def app(environ, start_response):
+        if not answered:
+            time.sleep(0.6)  # the cold first response: longer than warm-up and window together
+        answered.append(1)
+        start_response("200 OK", [("Content-Type", "text/plain"), ("Content-Length", "2")])
+        return [b"ok"]
+
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    spec = {"port": server.server_port, "concurrency": 1, "warmup": 0.05, "duration": 0.3}
+    spec["requests"] = [{"method": "GET", "path": "/"}]
+    monkeypatch.setattr(bench_run, "DATA_DIR", tmp_path)
+    try:
+        result = bench_run.run_load(spec)
+    finally:
+        server.shutdown()
+    assert result["requests"] >= 3, result
+    assert result["latencyMs"]["max"] < 500, result["latencyMs"]  # the cold response is not in it
 
 
 def test_a_cookie_is_replaced_only_where_a_request_sends_it():
