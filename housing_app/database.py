@@ -64,6 +64,7 @@ def init_database(app: Flask) -> None:
 
     app.extensions[READ_ENGINE] = engine
     if engine.dialect.name == "sqlite":
+        enforce_foreign_keys(engine)
         return  # a file cannot drop the connection, and reads there start no transaction anyway
     ping_after_idle(engine, app.config["DATABASE_PING_AFTER_IDLE_SECONDS"])
     app.extensions[READ_ENGINE] = read_engine = autocommit_engine(
@@ -78,6 +79,17 @@ def init_database(app: Flask) -> None:
         # The session outlives the request only where tests share it; it writes as before.
         if db.session.registry.has():
             db.session().info.pop(READ_ONLY_BIND, None)
+
+
+def enforce_foreign_keys(engine: Engine) -> None:
+    """Have SQLite check every foreign key, as PostgreSQL does. SQLite leaves them unchecked
+    unless each connection asks: without this a visit could be saved against a tenure deleted
+    a moment before, and ON DELETE CASCADE would leave its rows behind. Migrations turn the
+    check off while they rebuild tables (migrations/env.py)."""
+
+    @event.listens_for(engine, "connect")
+    def check_foreign_keys(dbapi_connection, _record) -> None:
+        dbapi_connection.execute("PRAGMA foreign_keys = ON")
 
 
 def autocommit_engine(engine: Engine, options: dict) -> Engine:

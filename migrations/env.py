@@ -1,4 +1,5 @@
 import logging
+from contextlib import contextmanager
 from logging.config import fileConfig
 
 from alembic import context
@@ -100,11 +101,29 @@ def run_migrations_online():
 
     connectable = get_engine()
 
-    with connectable.connect() as connection:
+    with connectable.connect() as connection, foreign_keys_unchecked_on_sqlite(connection):
         context.configure(connection=connection, target_metadata=get_metadata(), **conf_args)
 
         with context.begin_transaction():
             context.run_migrations()
+
+
+@contextmanager
+def foreign_keys_unchecked_on_sqlite(connection):
+    """SQLite alters a table by copying it into a new one and dropping the old (batch mode);
+    with foreign keys checked, that drop would cascade into, or be refused by, every table
+    referring to it. SQLite's own advice is to turn the check off for the change and back on
+    after it. The pragma does nothing inside a transaction, so it is set outside one."""
+    if connection.dialect.name != "sqlite":
+        yield
+        return
+    dbapi_connection = connection.connection.dbapi_connection
+    dbapi_connection.execute("PRAGMA foreign_keys = OFF")
+    try:
+        yield
+    finally:
+        # The connection goes back to the app's pool: it checks foreign keys again.
+        dbapi_connection.execute("PRAGMA foreign_keys = ON")
 
 
 if context.is_offline_mode():

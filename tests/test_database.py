@@ -24,11 +24,14 @@ from housing_app.database import (
     read_engine,
 )
 from housing_app.extensions import db
-from housing_app.models import Answer, ApiToken, User
+from housing_app.models import Answer, ApiToken, Process, User
 from housing_app.models.base import utcnow
+from housing_app.processes.loader import load_shipped_definitions
 from housing_app.services import tenures as service
 from housing_app.services.tenures import _DOCUMENT_BY_ID
 from tests.api.tenure_support import make_token, tenure_payload
+from tests.conftest import make_user
+from tests.processes.conftest import make_tenure, start
 
 
 def backend_pid(engine) -> int:
@@ -149,9 +152,6 @@ def test_officers_pages_read_without_a_transaction_and_save_in_one(app, officer_
     round trips); saving it writes in one transaction; the page read afterwards shows the save."""
     if db.engine.dialect.name != "postgresql":
         pytest.skip("SQLite reads start no transaction anyway; the setting is for database servers")
-    from housing_app.processes.loader import load_shipped_definitions
-    from tests.processes.conftest import make_tenure, start
-
     load_shipped_definitions()
     visit = start(make_tenure(), officer_client.user)
     path = f"/processes/{visit.id}/pages/present-for-check"
@@ -576,3 +576,23 @@ def test_direct_statements_on_sqlite_close_their_cursor_each_time(app):
     connection = db.session.connection()
     assert _DOCUMENT_BY_ID.first(connection, id=uuid.uuid4()) is None
     assert _KEPT_CURSOR not in connection.connection.info  # its open statement would hold the file
+
+
+def test_every_foreign_key_is_checked_on_sqlite_as_on_postgresql(app):
+    """A row naming one that does not exist is refused, and deleting a visit in SQL takes its
+    answers with it (ON DELETE CASCADE). SQLite does neither unless each connection asks, and
+    the migrations the app fixture ran turned the check off on their connection for a while."""
+    load_shipped_definitions()
+    visit = start(make_tenure(), make_user())
+    page_id = visit.layout_version.pages[0].id
+    db.session.add(Answer(process_id=visit.id, page_id=page_id, key="tenantPresent", value="yes"))
+    db.session.commit()
+
+    db.session.add(Answer(process_id=uuid.uuid4(), page_id=page_id, key="tenantPresent", value="no"))
+    with pytest.raises(sa.exc.IntegrityError):
+        db.session.commit()
+    db.session.rollback()
+
+    db.session.execute(sa.delete(Process).where(Process.id == visit.id))  # no ORM cascade here
+    db.session.commit()
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Answer)) == 0

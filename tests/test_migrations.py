@@ -339,3 +339,47 @@ def test_officer_sessions_migration_adds_the_sessions_table_and_its_downgrade_re
 
         upgrade()
         assert "officer_sessions" in table_names()
+
+
+def test_a_table_rebuilt_by_a_migration_keeps_the_rows_that_refer_to_it(fresh_app):
+    """0002's downgrade rebuilds tenures on SQLite (copy, drop the old table, rename). The app's
+    connections check foreign keys, and with the check on that drop would cascade into every
+    household member; env.py turns it off for migrations and on again for the app after them."""
+    tenures = sa.table(
+        "tenures",
+        sa.column("id", sa.Uuid()),
+        sa.column("is_terminated", sa.Boolean()),
+        sa.column("created_at", sa.DateTime(timezone=True)),
+        sa.column("updated_at", sa.DateTime(timezone=True)),
+    )
+    members = sa.table(
+        "household_members",
+        sa.column("tenure_id", sa.Uuid()),
+        sa.column("id", sa.Uuid()),
+        sa.column("type", sa.String()),
+        sa.column("full_name", sa.String()),
+        sa.column("is_responsible", sa.Boolean()),
+    )
+    with fresh_app.app_context():
+        upgrade(revision="0002_tenures")
+        tenure_id, now = uuid.uuid4(), datetime.now(UTC)
+        with db.engine.begin() as connection:
+            connection.execute(
+                tenures.insert().values(id=tenure_id, is_terminated=False, created_at=now, updated_at=now)
+            )
+            connection.execute(
+                members.insert().values(
+                    tenure_id=tenure_id,
+                    id=uuid.uuid4(),
+                    type="person",
+                    full_name="Ann Smith",
+                    is_responsible=True,
+                )
+            )
+
+        downgrade(revision="0001_foundation")
+        with db.engine.connect() as connection:
+            assert connection.execute(sa.select(sa.func.count()).select_from(members)).scalar() == 1
+            if db.engine.dialect.name == "sqlite":
+                assert connection.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+        upgrade()
