@@ -6,13 +6,14 @@ from datetime import UTC, datetime
 
 import pytest
 import sqlalchemy as sa
+from alembic import command as alembic_command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from flask_migrate import downgrade, upgrade
 
 from housing_app import create_app
 from housing_app.extensions import db
-from housing_app.models import Answer
+from housing_app.models import Answer, GeneratedDocument
 from housing_app.processes.loader import load_shipped_definitions
 from tests.conftest import (
     drop_postgres_schema,
@@ -383,3 +384,55 @@ def test_a_table_rebuilt_by_a_migration_keeps_the_rows_that_refer_to_it(fresh_ap
             if db.engine.dialect.name == "sqlite":
                 assert connection.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
         upgrade()
+
+
+def test_generated_documents_migration_refuses_a_document_of_no_visit_and_its_downgrade_allows_one(
+    fresh_app,
+):
+    """0011 adds the foreign key from a generated document to its visit. A document naming a
+    visit that does not exist stops the upgrade with the rows to look at, changing nothing;
+    once it is gone the upgrade adds the key, which the downgrade removes again."""
+
+    def document(process_id) -> GeneratedDocument:
+        key = uuid.uuid4().hex
+        return GeneratedDocument(
+            process_id=process_id, storage_key=key, filename=f"{key}.pdf", size=1, sha256="0" * 64
+        )
+
+    def revision() -> str:
+        with db.engine.connect() as connection:
+            return MigrationContext.configure(connection).get_current_revision()
+
+    with fresh_app.app_context():
+        upgrade(revision="0010_officer_sessions")
+        load_shipped_definitions()
+        visit = start(make_tenure(), make_user())
+        kept, orphan = document(visit.id), document(uuid.uuid4())
+        db.session.add_all([kept, orphan])
+        db.session.commit()
+        kept_id, orphan_id, missing_visit_id = kept.id, orphan.id, orphan.process_id
+        db.session.remove()
+
+        # Alembic's own command, which raises what `flask db upgrade` prints before exiting 1.
+        refused = f"1 generated document.*{orphan_id} .visit {missing_visit_id}.*Nothing was changed"
+        with pytest.raises(RuntimeError, match=refused):
+            alembic_command.upgrade(fresh_app.extensions["migrate"].migrate.get_config(), "head")
+        assert revision() == "0010_officer_sessions"
+        assert set(db.session.scalars(db.select(GeneratedDocument.id))) == {kept_id, orphan_id}
+
+        db.session.execute(db.delete(GeneratedDocument).where(GeneratedDocument.id == orphan_id))
+        db.session.commit()
+        db.session.remove()
+        upgrade()
+        assert revision() == "0011_generated_documents_visit"
+        db.session.add(document(uuid.uuid4()))
+        with pytest.raises(sa.exc.IntegrityError):
+            db.session.commit()
+        db.session.rollback()
+        db.session.remove()
+
+        downgrade(revision="0010_officer_sessions")
+        db.session.add(document(uuid.uuid4()))
+        db.session.commit()  # no key to refuse it
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(GeneratedDocument)) == 2
+        db.session.remove()

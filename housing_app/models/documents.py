@@ -7,7 +7,7 @@ and a SHA-256 so a download can be checked against what was sent.
 import uuid
 from datetime import datetime
 
-from sqlalchemy import String
+from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from housing_app.extensions import db
@@ -19,9 +19,8 @@ DOCUMENT_KINDS = ("process_summary",)
 class GeneratedDocument(UUIDPrimaryKey, db.Model):
     __tablename__ = "generated_documents"
 
-    # A plain UUID column: the processes table arrives in another migration (0004_processes);
-    # a foreign key can be added once both are on main.
-    process_id: Mapped[uuid.UUID] = mapped_column(index=True)
+    # No ON DELETE: a visit with a PDF cannot be deleted (0011_generated_documents_visit).
+    process_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("processes.id"), index=True)
     kind: Mapped[str] = mapped_column(String(40), default="process_summary")
     storage_key: Mapped[str] = mapped_column(String(200), unique=True)
     filename: Mapped[str] = mapped_column(String(200))

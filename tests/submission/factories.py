@@ -2,6 +2,7 @@
 dataclasses (the process engine builds the same shape from a process's answers)."""
 
 import io
+import uuid
 from datetime import UTC, datetime
 
 from PIL import Image
@@ -61,3 +62,13 @@ def sample_summary(photo_keys=(), extra_answers=0, reference="THC-2026-000123") 
             SummaryGroup("Amara Okafor", "c0ffee00-0000-4000-8000-000000000001", member_sections),
         ],
     )
+
+
+def saved_visit_id() -> uuid.UUID:
+    """The id of a visit saved in the database: a generated document must name one."""
+    from housing_app.processes.loader import load_shipped_definitions
+    from tests.conftest import make_user
+    from tests.processes.conftest import make_tenure, start
+
+    load_shipped_definitions()
+    return start(make_tenure(), make_user()).id

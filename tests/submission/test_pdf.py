@@ -2,7 +2,6 @@
 
 import hashlib
 import io
-import uuid
 
 import pytest
 from pypdf import PdfReader
@@ -11,7 +10,7 @@ from housing_app.extensions import db
 from housing_app.models import GeneratedDocument
 from housing_app.services import pdf as pdf_service
 from housing_app.services.storage import get_storage
-from tests.submission.factories import jpeg_bytes, sample_summary
+from tests.submission.factories import jpeg_bytes, sample_summary, saved_visit_id
 from tests.submission.pdf_text import pdf_image_count, pdf_pages_text, pdf_text
 
 
@@ -94,7 +93,7 @@ def test_text_cannot_break_out_of_the_footer_css():
 
 
 def test_stored_pdf_is_recorded_with_size_and_sha256(app):
-    process_id = uuid.uuid4()
+    process_id = saved_visit_id()
     document = pdf_service.store_process_summary_pdf(process_id, sample_summary())
     db.session.commit()
 

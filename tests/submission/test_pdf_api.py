@@ -8,12 +8,12 @@ from pypdf import PdfReader
 
 from housing_app.extensions import db
 from housing_app.services import pdf as pdf_service
-from tests.submission.factories import sample_summary
+from tests.submission.factories import sample_summary, saved_visit_id
 from tests.submission.pdf_text import pdf_text
 
 
 def stored_pdf():
-    process_id = uuid.uuid4()
+    process_id = saved_visit_id()
     document = pdf_service.store_process_summary_pdf(process_id, sample_summary())
     db.session.commit()
     return process_id, document

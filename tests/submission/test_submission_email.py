@@ -6,12 +6,12 @@ from housing_app.extensions import db
 from housing_app.models import GeneratedDocument, MailDelivery
 from housing_app.services import mail, submission
 from tests.submission.conftest import app_settings
-from tests.submission.factories import sample_summary
+from tests.submission.factories import sample_summary, saved_visit_id
 from tests.submission.pdf_text import pdf_text
 
 
 def test_submission_stores_the_pdf_and_emails_it_to_the_officer_and_team(app, smtp_settings):
-    process_id = uuid.uuid4()
+    process_id = saved_visit_id()
     with app_settings(app, MAIL_TEAM_ADDRESS="tenancy-team@hackney.example"):
         record = submission.record_submission(process_id, sample_summary(), "http://localhost/processes/x")
     db.session.commit()
