@@ -23,6 +23,26 @@ from tests.conftest import (
 )
 from tests.processes.conftest import TENANT_ID, make_tenure, start
 
+# Tables as the early revisions have them, for rows written below the models.
+TENURES = sa.table(
+    "tenures",
+    sa.column("id", sa.Uuid()),
+    sa.column("is_terminated", sa.Boolean()),
+    sa.column("version", sa.Integer()),  # from 0002
+    sa.column("postcode_normalised", sa.String()),
+    sa.column("asset_full_address", sa.String()),
+    sa.column("created_at", sa.DateTime(timezone=True)),
+    sa.column("updated_at", sa.DateTime(timezone=True)),
+)
+HOUSEHOLD_MEMBERS = sa.table(
+    "household_members",
+    sa.column("tenure_id", sa.Uuid()),
+    sa.column("id", sa.Uuid()),
+    sa.column("type", sa.String()),
+    sa.column("full_name", sa.String()),
+    sa.column("is_responsible", sa.Boolean()),
+)
+
 
 @pytest.fixture
 def fresh_app(database, tmp_path):
@@ -69,30 +89,12 @@ def test_search_indexes_migration_fills_the_name_keys_of_existing_members(fresh_
     """0006 builds household_member_name_keys from the members already there; its downgrade
     removes the table and leaves the members."""
     tenure_id, person_id = uuid.uuid4(), uuid.uuid4()
-    tenures = sa.table(
-        "tenures",
-        sa.column("id", sa.Uuid()),
-        sa.column("is_terminated", sa.Boolean()),
-        sa.column("version", sa.Integer()),
-        sa.column("postcode_normalised", sa.String()),
-        sa.column("asset_full_address", sa.String()),
-        sa.column("created_at", sa.DateTime(timezone=True)),
-        sa.column("updated_at", sa.DateTime(timezone=True)),
-    )
-    members = sa.table(
-        "household_members",
-        sa.column("tenure_id", sa.Uuid()),
-        sa.column("id", sa.Uuid()),
-        sa.column("type", sa.String()),
-        sa.column("full_name", sa.String()),
-        sa.column("is_responsible", sa.Boolean()),
-    )
     now = datetime(2026, 1, 1, tzinfo=UTC)
     with fresh_app.app_context():
         upgrade(revision="0005_submission")
         with db.engine.begin() as connection:
             connection.execute(
-                tenures.insert().values(
+                TENURES.insert().values(
                     id=tenure_id,
                     is_terminated=False,
                     version=1,
@@ -103,7 +105,7 @@ def test_search_indexes_migration_fills_the_name_keys_of_existing_members(fresh_
                 )
             )
             connection.execute(
-                members.insert().values(
+                HOUSEHOLD_MEMBERS.insert().values(
                     tenure_id=tenure_id,
                     id=person_id,
                     type="person",
@@ -129,7 +131,7 @@ def test_search_indexes_migration_fills_the_name_keys_of_existing_members(fresh_
         downgrade(revision="0005_submission")
         assert "household_member_name_keys" not in table_names()
         with db.engine.connect() as connection:
-            assert connection.execute(sa.select(sa.func.count()).select_from(members)).scalar() == 1
+            assert connection.execute(sa.select(sa.func.count()).select_from(HOUSEHOLD_MEMBERS)).scalar() == 1
 
 
 def test_tenure_documents_migration_fills_the_document_of_existing_tenures(fresh_app):
@@ -346,30 +348,15 @@ def test_a_table_rebuilt_by_a_migration_keeps_the_rows_that_refer_to_it(fresh_ap
     """0002's downgrade rebuilds tenures on SQLite (copy, drop the old table, rename). The app's
     connections check foreign keys, and with the check on that drop would cascade into every
     household member; env.py turns it off for migrations and on again for the app after them."""
-    tenures = sa.table(
-        "tenures",
-        sa.column("id", sa.Uuid()),
-        sa.column("is_terminated", sa.Boolean()),
-        sa.column("created_at", sa.DateTime(timezone=True)),
-        sa.column("updated_at", sa.DateTime(timezone=True)),
-    )
-    members = sa.table(
-        "household_members",
-        sa.column("tenure_id", sa.Uuid()),
-        sa.column("id", sa.Uuid()),
-        sa.column("type", sa.String()),
-        sa.column("full_name", sa.String()),
-        sa.column("is_responsible", sa.Boolean()),
-    )
     with fresh_app.app_context():
         upgrade(revision="0002_tenures")
         tenure_id, now = uuid.uuid4(), datetime.now(UTC)
         with db.engine.begin() as connection:
             connection.execute(
-                tenures.insert().values(id=tenure_id, is_terminated=False, created_at=now, updated_at=now)
+                TENURES.insert().values(id=tenure_id, is_terminated=False, created_at=now, updated_at=now)
             )
             connection.execute(
-                members.insert().values(
+                HOUSEHOLD_MEMBERS.insert().values(
                     tenure_id=tenure_id,
                     id=uuid.uuid4(),
                     type="person",
@@ -380,7 +367,7 @@ def test_a_table_rebuilt_by_a_migration_keeps_the_rows_that_refer_to_it(fresh_ap
 
         downgrade(revision="0001_foundation")
         with db.engine.connect() as connection:
-            assert connection.execute(sa.select(sa.func.count()).select_from(members)).scalar() == 1
+            assert connection.execute(sa.select(sa.func.count()).select_from(HOUSEHOLD_MEMBERS)).scalar() == 1
             if db.engine.dialect.name == "sqlite":
                 assert connection.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
         upgrade()
