@@ -596,3 +596,25 @@ def test_every_foreign_key_is_checked_on_sqlite_as_on_postgresql(app):
     db.session.execute(sa.delete(Process).where(Process.id == visit.id))  # no ORM cascade here
     db.session.commit()
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Answer)) == 0
+
+
+def test_sqlite_reads_go_on_while_a_save_commits_and_every_commit_is_synced(app):
+    """The SQLite file keeps a write-ahead log: an officer's page reading in a transaction of
+    its own does not hold up a save's commit (with a rollback journal the commit waited for the
+    read to end, then failed after five seconds), and reads the data as it was when it began."""
+    if db.engine.dialect.name != "sqlite":
+        pytest.skip("SQLite's own behaviour")
+    reader = db.engine.raw_connection()
+    try:
+        assert reader.execute("PRAGMA journal_mode").fetchone() == ("wal",)
+        assert reader.execute("PRAGMA synchronous").fetchone() == (2,)  # FULL
+        reader.execute("BEGIN")
+        assert reader.execute("SELECT count(*) FROM users").fetchone() == (0,)
+
+        make_user()  # commits while the read is still open
+
+        assert reader.execute("SELECT count(*) FROM users").fetchone() == (0,)  # as it began
+        reader.execute("COMMIT")
+        assert reader.execute("SELECT count(*) FROM users").fetchone() == (1,)
+    finally:
+        reader.close()
