@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 
 from PIL import Image
 
+from housing_app.processes.loader import load_shipped_definitions
 from housing_app.services.summary import (
     HouseholdMemberSummary,
     ProcessSummary,
@@ -14,6 +15,8 @@ from housing_app.services.summary import (
     SummaryGroup,
     SummarySection,
 )
+from tests.conftest import make_user
+from tests.processes.conftest import make_tenure, start
 
 
 def jpeg_bytes(colour=(0, 102, 79), size=(320, 240)) -> bytes:
@@ -66,9 +69,5 @@ def sample_summary(photo_keys=(), extra_answers=0, reference="THC-2026-000123") 
 
 def saved_visit_id() -> uuid.UUID:
     """The id of a visit saved in the database: a generated document must name one."""
-    from housing_app.processes.loader import load_shipped_definitions
-    from tests.conftest import make_user
-    from tests.processes.conftest import make_tenure, start
-
     load_shipped_definitions()
     return start(make_tenure(), make_user()).id
