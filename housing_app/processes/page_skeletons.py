@@ -346,19 +346,22 @@ def page_csrf_token() -> str:
     """generate_csrf's token, signed once for each session's token rather than for every page
     (a twentieth of a page's cost). With WTF_CSRF_TIME_LIMIT unset the signature's time is never
     checked, so any token signed for the session's is as good as a new one; with a limit set,
-    each page signs its own, as Flask-WTF does."""
+    each page signs its own, as Flask-WTF does. A token this request has signed already (the
+    first page of a session is rendered through its form) is the one kept."""
     config = current_app.config
-    field_name = config.get("WTF_CSRF_FIELD_NAME", "csrf_token")
-    session_token = session.get(field_name)
-    if config.get("WTF_CSRF_TIME_LIMIT") is not None or field_name in g or session_token is None:
+    if config.get("WTF_CSRF_TIME_LIMIT") is not None:
         return generate_csrf()
-    key = (config.get("WTF_CSRF_SECRET_KEY") or current_app.secret_key, session_token)
-    token = signed_csrf_tokens.get(key)
-    if token is None:
-        token = generate_csrf()
-        signed_csrf_tokens.put(key, token)
-    else:
-        setattr(g, field_name, token)  # what generate_csrf hands out for the rest of the request
+    field_name = config.get("WTF_CSRF_FIELD_NAME", "csrf_token")
+    secret_key = config.get("WTF_CSRF_SECRET_KEY") or current_app.secret_key
+    session_token = session.get(field_name)
+    if field_name not in g and session_token is not None:
+        token = signed_csrf_tokens.get((secret_key, session_token))
+        if token is not None:
+            setattr(g, field_name, token)  # what generate_csrf hands out for the rest of the request
+            return token
+    token = generate_csrf()  # this request's, or a new one (with the session's token if it had none)
+    if session.get(field_name) is not None:
+        signed_csrf_tokens.put((secret_key, session[field_name]), token)
     return token
 
 
