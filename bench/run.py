@@ -522,6 +522,14 @@ def warm_data_set(manifest: dict) -> dict:
     try:
         with engine.connect() as connection:
             connection.execute(sa.text("CREATE EXTENSION IF NOT EXISTS pg_prewarm"))
+            # The extension lives in whichever schema first created it (another scale's, say),
+            # which this connection's search_path need not hold: add that schema after the data's.
+            connection.execute(
+                sa.text(
+                    "SELECT set_config('search_path', current_setting('search_path') || ', ' || "
+                    "extnamespace::regnamespace::text, true) FROM pg_extension WHERE extname = 'pg_prewarm'"
+                )
+            )
             blocks = connection.execute(
                 sa.text(
                     "SELECT coalesce(sum(pg_prewarm(c.oid, 'read')), 0) FROM pg_class c "

@@ -302,3 +302,27 @@ def test_the_page_layers_caller_keeps_the_cookies_responses_set_as_a_browser_wou
     assert caller.environ["HTTP_COOKIE"] == "theme=dark; session=signed-again"
     with pytest.raises(RuntimeError, match="answered"):
         Caller(app, "/missing", {})()
+
+
+def test_postgresql_is_read_into_memory_when_pg_prewarm_lives_in_another_schema(postgres_url):
+    # `make bench SCALE=small` creates the extension in the small data set's schema; a full run
+    # after it, on the same database, must still find it (it once measured cold for want of it).
+    import sqlalchemy as sa
+
+    suffix = f"{os.getpid()}_{secrets.token_hex(3)}"
+    home, data = f"prewarm_home_{suffix}", f"prewarm_data_{suffix}"
+    engine = sa.create_engine(postgres_url)
+    try:
+        with engine.begin() as connection:
+            connection.execute(sa.text("DROP EXTENSION IF EXISTS pg_prewarm"))
+            connection.execute(sa.text(f'CREATE SCHEMA "{home}"'))
+            connection.execute(sa.text(f'CREATE SCHEMA "{data}"'))
+            connection.execute(sa.text(f'CREATE EXTENSION pg_prewarm SCHEMA "{home}"'))
+            connection.execute(sa.text(f'CREATE TABLE "{data}".rows AS SELECT generate_series(1, 5000) AS n'))
+        warm = bench_run.warm_data_set({"url": datagen.sqlalchemy_postgres_url(postgres_url, data)})
+        assert "warmNote" not in warm, warm
+        assert warm["warmedBytes"] >= 5000 * 4, warm
+    finally:
+        engine.dispose()
+        drop_postgres_schema(postgres_url, home)
+        drop_postgres_schema(postgres_url, data)
