@@ -9,7 +9,8 @@ interpreter. The spec (JSON):
      "maxRequests": null,
      "mode": "cycle" | "once" | "walk",
      "requests": [{"method": "GET", "path": "/x", "headers": {...}, "body": "..."}, ...],
-     "walk": {"tokenPath": ["paginationDetails", "nextToken"], "param": "paginationToken"}}
+     "walk": {"tokenPath": ["paginationDetails", "nextToken"], "param": "paginationToken"},
+     "cpuOf": {"workers": [pids], "databaseProcess": "postgres" | null}}
 
 - cycle: every connection takes the next request of the list, round and round.
 - once: each request is sent exactly once (e.g. PATCHes carrying their own If-Match); no warm-up.
@@ -22,6 +23,9 @@ keep the session alive). Without it every request after the first refresh would 
 cookie, and the product would re-sign it on every response, which no browser would cause.
 
 Latencies are measured per request from writing it to reading the last body byte.
+With `cpuOf`, the CPU seconds (user and system, from /proc) that the server's workers, the
+database server's processes on this machine (every process of that name) and the load generator
+itself spent over the measured window are reported as `cpuSeconds`: where a response's cost goes.
 Warm-up lasts `warmup` seconds and, beyond them, until every connection has had one response.
 """
 
@@ -29,6 +33,7 @@ import asyncio
 import itertools
 import json
 import math
+import os
 import statistics
 import sys
 import time
@@ -37,6 +42,63 @@ from urllib.parse import quote
 
 # The longest warm-up waits for every caller's first response (a worker's first page, cold).
 WARMUP_FIRST_RESPONSE_SECONDS = 30.0
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+
+
+def process_cpu_seconds(pid: int) -> float:
+    """User plus system CPU a process has used, from /proc/<pid>/stat; 0 once it has gone."""
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            fields = stat.read().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
+
+
+def processes_named(name: str) -> list[int]:
+    """Every process on this machine whose command name is `name` (PostgreSQL's backends, say)."""
+    pids = []
+    for entry in os.scandir("/proc"):
+        if not entry.name.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry.name}/stat") as stat:
+                command = stat.read().split(" (", 1)[1].rsplit(")", 1)[0]
+        except (OSError, IndexError):
+            continue
+        if command == name:
+            pids.append(int(entry.name))
+    return pids
+
+
+class CpuMeter:
+    """The CPU seconds the server's workers, the database's processes and this process spend
+    between start() and stop(). The database's processes are listed at start(): by then the
+    workers' pooled connections (a backend process each) are open."""
+
+    def __init__(self, spec: dict | None):
+        spec = spec or {}
+        self.workers = [int(pid) for pid in spec.get("workers") or ()]
+        self.database_process = spec.get("databaseProcess")
+        self.database: list[int] = []
+        self.started: dict[str, float] = {}
+        self.used: dict[str, float] | None = None
+
+    def readings(self) -> dict[str, float]:
+        return {
+            "workers": sum(process_cpu_seconds(pid) for pid in self.workers),
+            "database": sum(process_cpu_seconds(pid) for pid in self.database),
+            "loadGenerator": time.process_time(),
+        }
+
+    def start(self) -> None:
+        if self.database_process:
+            self.database = processes_named(self.database_process)
+        self.started = self.readings()
+
+    def stop(self) -> None:
+        ended = self.readings()
+        self.used = {key: round(ended[key] - self.started[key], 3) for key in ended}
 
 
 def percentile(sorted_values: list[float], fraction: float) -> float:
@@ -127,6 +189,7 @@ class Run:
         self.max_requests = spec.get("maxRequests")
         self.sent = 0
         self.answered_callers: set[int] = set()  # callers that have had a response, warm-up or not
+        self.cpu = CpuMeter(spec.get("cpuOf")) if spec.get("cpuOf") else None
 
     def take(self) -> int | None:
         index = next(self.next_index)
@@ -218,6 +281,10 @@ class Run:
             ):
                 await asyncio.sleep(0.01)
             self.measuring = True
+        # Before the window's clock starts: listing the database's processes takes a moment, and
+        # a phase with no warm-up has sent nothing yet (its callers first run at the next await).
+        if self.cpu:
+            self.cpu.start()
         started = time.perf_counter()
         deadline = started + float(self.spec.get("duration", 5))
         while time.perf_counter() < deadline and not self.stopped and not all(t.done() for t in tasks):
@@ -225,6 +292,8 @@ class Run:
         elapsed = time.perf_counter() - started
         self.stopped = True
         self.measuring = False
+        if self.cpu:
+            self.cpu.stop()
         await asyncio.wait(tasks, timeout=30)
         for task in tasks:
             task.cancel()
@@ -242,6 +311,8 @@ class Run:
         )
         if self.spec.get("rawLatencies"):
             summary["latenciesUs"] = [round(value * 1e6) for value in self.latencies]
+        if self.cpu and self.cpu.used is not None:
+            summary["cpuSeconds"] = self.cpu.used
         return summary
 
 
@@ -283,6 +354,11 @@ def merge(runs: list[dict]) -> dict:
         ok=sum(run_result["okRequests"] for run_result in runs),
     )
     merged["rounds"] = len(runs)
+    if runs and all("cpuSeconds" in run_result for run_result in runs):
+        merged["cpuSeconds"] = {
+            key: round(sum(run_result["cpuSeconds"][key] for run_result in runs), 3)
+            for key in runs[0]["cpuSeconds"]
+        }
     # Each round's own throughput: how far the rounds (alternating with the floor's) spread.
     merged["roundThroughputs"] = [run_result["throughput"] for run_result in runs]
     return merged

@@ -142,8 +142,58 @@ def markdown(report: dict) -> str:
                 f" = {ratio_text(ratios['peakWorkerMemory'])} "
                 f"| {fmt(entry.get('responseBytes'))} | {statuses} |"
             )
-        lines += ["", *page_layer_lines(result)]
+        lines += ["", *cpu_lines(result, environment["cpus"]), *page_layer_lines(result)]
     return "\n".join(lines) + "\n"
+
+
+def cpu_per_response(measured: dict) -> dict | None:
+    """µs of CPU per response over a phase's measured windows, by whose CPU it was (the load
+    generator's cpuSeconds), with their total; None where it was not measured."""
+    used = measured.get("cpuSeconds")
+    if not used or not measured.get("requests"):
+        return None
+    per = {key: seconds / measured["requests"] * 1e6 for key, seconds in used.items()}
+    per["total"] = sum(per.values())
+    return per
+
+
+def cpu_lines(result: dict, cpus: int) -> list[str]:
+    """Where each response's CPU goes in the throughput phase, the product's beside the floor's:
+    with every CPU busy, throughput is about CPUs / CPU per response, so the throughput ratio is
+    about the floor's CPU per response over the product's, and this says whose CPU makes up the
+    difference (the workers' Python, the database server, the load generator's share)."""
+    rows = []
+    for name, entry in result["scenarios"].items():
+        if not entry.get("available") or entry["kind"] == "pdf":
+            continue
+        app = cpu_per_response(entry["app"]["throughput"])
+        floor = cpu_per_response(entry["floor"]["throughput"])
+        if app is None or floor is None:
+            continue
+        rows.append(
+            f"| {entry['title']} (`{name}`) | {fmt(app['workers'], 0)} | {fmt(app['database'], 0)} "
+            f"| {fmt(app['loadGenerator'], 0)} | {fmt(app['total'], 0)} | {fmt(floor['workers'], 0)} "
+            f"| {fmt(floor['database'], 0)} | {fmt(floor['loadGenerator'], 0)} | {fmt(floor['total'], 0)} "
+            f"| {ratio_text(floor['total'] / app['total'] if app['total'] else None)} |"
+        )
+    if not rows:
+        return []
+    return [
+        "### Where the CPU goes (throughput phase, µs of CPU per response)",
+        "",
+        f"User and system CPU over the measured windows (from /proc), per response: the servers' "
+        f"workers, the database server's processes on this machine (none for SQLite, which runs in "
+        f"the workers; beside the floor, which makes no query, what they spend is other work on the "
+        f"machine), and the load generator. With all {cpus} CPUs busy, throughput is about "
+        f"{cpus} CPU-seconds / CPU per response, so the product's throughput ratio is about the "
+        f"floor's total over the product's (last column).",
+        "",
+        "| scenario | product: workers | database | load generator | total "
+        "| floor: workers | database | load generator | total | floor / product |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
+        *rows,
+        "",
+    ]
 
 
 def page_layer_lines(result: dict) -> list[str]:

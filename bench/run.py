@@ -82,6 +82,9 @@ class Server:
     def __init__(self, name: str, wsgi_target: str, env: dict, log_path: Path, ready_path: str):
         self.name, self.port = name, free_port()
         self.ready_path = ready_path
+        # The command name of the database server's processes on this machine, whose CPU the
+        # load generator measures beside the workers' (set by bench_database); None: in-process.
+        self.database_process: str | None = None
         self.log = open(log_path, "wb")  # noqa: SIM115 - kept open for the server's life
         command = [
             sys.executable,
@@ -422,6 +425,7 @@ def load_spec(server, scenario, phase, concurrency, timing, is_floor, round_inde
         "requests": requests,
         "walk": None if is_floor else scenario.walk,
         "rawLatencies": True,
+        "cpuOf": {"workers": server.worker_pids(), "databaseProcess": server.database_process},
     }
 
 
@@ -502,6 +506,24 @@ def app_environment(manifest: dict, database: str) -> dict:
         "MAIL_OUTBOX_FOLDER": str(instance / "outbox"),
         "LOG_LEVEL": os.environ.get("BENCH_LOG_LEVEL", "INFO"),
     }
+
+
+LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
+
+
+def local_database_process(manifest: dict) -> str | None:
+    """The command name of the database server's processes when they run on this machine
+    (PostgreSQL on loopback or its Unix socket), so their CPU can be measured; None for SQLite,
+    which runs inside the workers, or for a server elsewhere."""
+    import sqlalchemy as sa
+
+    url = sa.engine.make_url(manifest["url"])
+    if url.get_backend_name() != "postgresql":
+        return None
+    host = url.host or url.query.get("host") or ""
+    if isinstance(host, tuple):  # a host given more than once in the query
+        host = host[0]
+    return "postgres" if host in LOOPBACK_HOSTS or host.startswith("/") or host == "" else None
 
 
 def warm_data_set(manifest: dict) -> dict:
@@ -597,6 +619,8 @@ def bench_database(database: str, manifest: dict, scale: str, only: set[str] | N
         )
         servers.update(start_baseline_servers(scenario_list, manifest, database, bodies_path, bodies, log))
         floor_server.wait_ready()
+        for server in (*servers.values(), floor_server):
+            server.database_process = local_database_process(manifest)
         for scenario in scenario_list:
             entry = {"title": scenario.title, "kind": scenario.kind, "available": scenario.available}
             if not scenario.available:

@@ -94,8 +94,13 @@ def test_make_bench_small_writes_a_report_with_every_scenario_against_its_floor(
             bad = {status: n for status, n in measured["statuses"].items() if int(status) >= 400}
             assert bad == {}, (key, phase, bad)
         assert entry["floor"]["throughput"]["throughput"] > 0
+        for side in ("app", "floor"):  # whose CPU each response cost, measured in the same windows
+            used = entry[side]["throughput"]["cpuSeconds"]
+            assert used["workers"] > 0 and used["loadGenerator"] > 0, (key, side, used)
+            assert used["database"] >= 0, (key, side, used)
         rounds = entry["ratios"]["throughputRounds"]
         assert len(rounds) == entry["app"]["throughput"]["rounds"] and all(r > 0 for r in rounds), key
+    assert "Where the CPU goes" in markdown and "| Health check" in markdown.split("Where the CPU goes")[1]
     # The process page's Python layer by layer, each beside the floor measured in the same run.
     layers = result["pageLayers"]["layers"]
     assert [layer["name"] for layer in layers] == [name for name, _title in LAYERS]
@@ -326,3 +331,135 @@ def test_postgresql_is_read_into_memory_when_pg_prewarm_lives_in_another_schema(
         engine.dispose()
         drop_postgres_schema(postgres_url, home)
         drop_postgres_schema(postgres_url, data)
+
+
+def burn_cpu_seconds(seconds: float) -> subprocess.Popen:
+    """A child process that spins on the CPU for `seconds`, then exits."""
+    code = f"import time\nend = time.process_time() + {seconds}\nwhile time.process_time() < end: pass\n"
+    return subprocess.Popen([sys.executable, "-c", code])
+
+
+def test_processes_are_found_by_their_command_name():
+    sleeper = subprocess.Popen(["sleep", "30"])
+    try:
+        assert sleeper.pid in load.processes_named("sleep")
+        assert sleeper.pid not in load.processes_named("postgres")
+    finally:
+        sleeper.kill()
+        sleeper.wait()
+
+
+def test_the_cpu_meter_counts_what_each_process_spent_between_start_and_stop():
+    """Workers' and the database's CPU from /proc, and the load generator's own; a process that
+    has gone by the end counts what /proc last showed of it (nothing), never a negative."""
+    worker = burn_cpu_seconds(0.4)
+    sleeper = subprocess.Popen(["sleep", "30"])  # the "database": named, idle
+    try:
+        meter = load.CpuMeter({"workers": [worker.pid], "databaseProcess": "sleep"})
+        meter.start()
+        assert sleeper.pid in meter.database
+        own_end = time.process_time() + 0.1
+        while time.process_time() < own_end:
+            pass
+        time.sleep(0.2)
+        meter.stop()
+    finally:
+        worker.kill()
+        sleeper.kill()
+        worker.wait()
+        sleeper.wait()
+    assert 0.05 <= meter.used["workers"] <= 0.6, meter.used
+    assert meter.used["database"] < 0.05, meter.used
+    assert 0.09 <= meter.used["loadGenerator"] < 0.5, meter.used
+    assert load.process_cpu_seconds(worker.pid) == 0.0  # reaped: no /proc entry
+
+
+def test_the_load_generator_reports_the_cpu_spent_in_its_measured_window(tmp_path, monkeypatch):
+    """The spec's cpuOf names the server's workers (here this test's own process, whose thread
+    answers) and the database's process name; the result says what each spent per window."""
+    busy_until = []
+
+    def app(environ, start_response):
+        end = time.process_time() + 0.002  # each response costs the "worker" 2 ms of CPU
+        while time.process_time() < end:
+            pass
+        busy_until.append(1)
+        start_response("200 OK", [("Content-Type", "text/plain"), ("Content-Length", "2")])
+        return [b"ok"]
+
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    spec = {
+        "port": server.server_port,
+        "concurrency": 2,
+        "warmup": 0.05,
+        "duration": 0.4,
+        "requests": [{"method": "GET", "path": "/"}],
+        "cpuOf": {"workers": [os.getpid()], "databaseProcess": None},
+    }
+    monkeypatch.setattr(bench_run, "DATA_DIR", tmp_path)
+    try:
+        result = bench_run.run_load(spec)
+    finally:
+        server.shutdown()
+    used = result["cpuSeconds"]
+    assert used["database"] == 0.0  # no database process named
+    assert used["loadGenerator"] > 0
+    # At least 2 ms for each measured response, not much more than the whole window.
+    assert result["requests"] * 0.002 * 0.9 <= used["workers"] <= 0.4 * 2 + 0.1, (result["requests"], used)
+
+
+def test_rounds_add_up_their_cpu_and_the_report_shows_it_per_response():
+    from bench.report import cpu_lines, cpu_per_response
+
+    def phase(requests, cpu):
+        run_result = summarise([0.001] * requests, 1.0, {"200": requests}, {}, body_bytes=0, ok=requests)
+        run_result["latenciesUs"] = [1000] * requests
+        run_result["cpuSeconds"] = cpu
+        return run_result
+
+    app = merge(
+        [
+            phase(1000, {"workers": 0.5, "database": 0.1, "loadGenerator": 0.1}),
+            phase(1000, {"workers": 0.7, "database": 0.1, "loadGenerator": 0.1}),
+        ]
+    )
+    assert app["cpuSeconds"] == {"workers": 1.2, "database": 0.2, "loadGenerator": 0.2}
+    floor = merge([phase(4000, {"workers": 1.2, "database": 0.0, "loadGenerator": 0.4})])
+    per = cpu_per_response(app)
+    assert per == pytest.approx({"workers": 600.0, "database": 100.0, "loadGenerator": 100.0, "total": 800.0})
+    unmetered = phase(10, {})  # a round without the meter: the phase has no CPU figure at all
+    del unmetered["cpuSeconds"]
+    metered = phase(10, {"workers": 0.1, "database": 0, "loadGenerator": 0})
+    assert "cpuSeconds" not in merge([metered, unmetered])
+    result = {
+        "scenarios": {
+            "tenure_by_id": {
+                "title": "Tenure by id",
+                "kind": "api",
+                "available": True,
+                "app": {"throughput": app},
+                "floor": {"throughput": floor},
+            }
+        }
+    }
+    lines = cpu_lines(result, cpus=2)
+    row = next(line for line in lines if line.startswith("| Tenure by id"))
+    # product 600 + 100 + 100 = 800 µs; floor 300 + 0 + 100 = 400 µs; 400 / 800 = 0.50x
+    assert row == "| Tenure by id (`tenure_by_id`) | 600 | 100 | 100 | 800 | 300 | 0 | 100 | 400 | 0.50x |"
+    assert cpu_lines({"scenarios": {}}, cpus=2) == []
+
+
+@pytest.mark.parametrize(
+    ("url", "process"),
+    [
+        ("sqlite:////tmp/bench.db", None),
+        ("postgresql+psycopg://postgres@127.0.0.1:5432/bench?options=-csearch_path%3Dbench_full", "postgres"),
+        ("postgresql+psycopg://postgres@localhost/bench", "postgres"),
+        ("postgresql+psycopg://postgres@/bench?host=/var/run/postgresql", "postgres"),
+        ("postgresql+psycopg://postgres@db.council.example:5432/bench", None),
+    ],
+)
+def test_the_database_servers_cpu_is_measured_only_when_it_runs_on_this_machine(url, process):
+    assert bench_run.local_database_process({"url": url}) == process
