@@ -377,6 +377,7 @@ def test_the_cpu_meter_counts_what_each_process_spent_between_start_and_stop():
 def test_the_load_generator_reports_the_cpu_spent_in_its_measured_window(tmp_path, monkeypatch):
     """The spec's cpuOf names the server's workers (here this test's own process, whose thread
     answers) and the database's process name; the result says what each spent per window."""
+
     def app(environ, start_response):
         end = time.thread_time() + 0.002  # each response costs the "worker" 2 ms of CPU
         while time.thread_time() < end:
@@ -423,24 +424,33 @@ def test_rounds_add_up_their_cpu_and_the_report_shows_it_per_response():
         ]
     )
     assert app["cpuSeconds"] == {"workers": 1.2, "database": 0.2, "loadGenerator": 0.2}
-    floor = merge([phase(4000, {"workers": 1.2, "database": 0.0, "loadGenerator": 0.4})])
+    floor = merge([phase(2000, {"workers": 0.6, "database": 0.0, "loadGenerator": 0.2})] * 2)
     per = cpu_per_response(app)
     assert per == pytest.approx({"workers": 600.0, "database": 100.0, "loadGenerator": 100.0, "total": 800.0})
     unmetered = phase(10, {})  # a round without the meter: the phase has no CPU figure at all
     del unmetered["cpuSeconds"]
     metered = phase(10, {"workers": 0.1, "database": 0, "loadGenerator": 0})
     assert "cpuSeconds" not in merge([metered, unmetered])
+    app_phases = {"latency": merge([metered]), "throughput": app, "peakWorkerMemoryMb": 80.0}
+    floor_phases = {"latency": merge([metered]), "throughput": floor, "peakWorkerMemoryMb": 20.0}
     result = {
         "scenarios": {
             "tenure_by_id": {
                 "title": "Tenure by id",
                 "kind": "api",
                 "available": True,
-                "app": {"throughput": app},
-                "floor": {"throughput": floor},
+                "app": app_phases,
+                "floor": floor_phases,
+                "ratios": bench_run.compare(app_phases, floor_phases),
             }
         }
     }
+    checks = evaluate(result["scenarios"], "full")
+    (by_id,) = [item for item in checks if item["target"].startswith("Tenure by")]
+    assert by_id["basis"].endswith(
+        "; CPU per response: product 800 µs (workers 600, database server 100, load generator 100), "
+        "floor 400 µs (workers 300)"
+    ), by_id["basis"]
     lines = cpu_lines(result, cpus=2)
     row = next(line for line in lines if line.startswith("| Tenure by id"))
     # product 600 + 100 + 100 = 800 µs; floor 300 + 0 + 100 = 400 µs; 400 / 800 = 0.50x
