@@ -523,7 +523,8 @@ def local_database_process(manifest: dict) -> str | None:
     host = url.host or url.query.get("host") or ""
     if isinstance(host, tuple):  # a host given more than once in the query
         host = host[0]
-    return "postgres" if host in LOOPBACK_HOSTS or host.startswith("/") or host == "" else None
+    # No host, or a directory, is PostgreSQL's Unix socket on this machine.
+    return "postgres" if not host or host.startswith("/") or host in LOOPBACK_HOSTS else None
 
 
 def warm_data_set(manifest: dict) -> dict:
