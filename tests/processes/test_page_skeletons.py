@@ -62,6 +62,16 @@ def fill_in(process: Process, page, variant: int) -> None:
     db.session.commit()
 
 
+def kept_text(cache) -> str:
+    """All that a cache of skeletons or shells holds, as text (their parts are kept encoded)."""
+    return "".join(
+        part.decode() if isinstance(part, bytes) else part
+        for parts in cache.entries.values()
+        if parts
+        for part in parts
+    )
+
+
 def served_by_skeleton(page) -> bool:
     return any(key[0] == page.id and parts for key, parts in page_skeletons.page_skeletons.entries.items())
 
@@ -101,7 +111,7 @@ def test_every_page_from_its_skeleton_is_the_full_rendering(app, household_visit
             else:
                 assert not served_by_skeleton(page), page.key
     assert served >= 10  # most pages of the two processes
-    kept = "".join("".join(parts) for parts in page_skeletons.page_skeletons.entries.values() if parts)
+    kept = kept_text(page_skeletons.page_skeletons)
     for member in household_visits[0].household_members:
         assert member["fullName"] not in kept and member["id"] not in kept
         assert member["id"].replace("-", "") not in kept
@@ -127,6 +137,9 @@ def test_the_page_shows_the_visits_own_answers_through_the_skeleton(officer_clie
     assert mine.select_one("input[name=interpreterLanguage]")["value"] == "Somali & <Afar>"
     assert theirs.select_one("input[name=interpreterLanguage]")["value"] == "Polish"
     assert NAMES[0] in mine.text and "Zed Zulu" not in mine.text
+    assert NAMES[1] in mine.text  # written as UTF-8, as the response says
+    assert responses[first.id].headers["Content-Type"] == "text/html; charset=utf-8"
+    assert "’" in pages[first.id]  # the copy's curly quotes, from the shell's and skeleton's bytes
     assert "Zed Zulu" in theirs.text and NAMES[0] not in theirs.text
     assert mine.select_one("input[name=tenantPresent][value=yes]").has_attr("checked")
     member_fields = {i["name"] for i in mine.select("input[name^=memberPresent__]")}
@@ -213,8 +226,8 @@ def render_both(app, officer, process, page_key) -> tuple[str, str, str]:
             questions_html=questions,
             read_only=False,
         )
-        first = page_skeletons.render_page(process, page, form, questions)
-        again = page_skeletons.render_page(process, page, form, questions)
+        first = str(page_skeletons.render_page(process, page, form, questions))
+        again = str(page_skeletons.render_page(process, page, form, questions))
     return full, first, again
 
 
@@ -237,7 +250,7 @@ def test_every_page_from_its_shell_is_the_full_rendering(app, layouts, csrf_enab
     assert html.select_one(".app-process-context").text == f"{visits[1].reference} · {AWKWARD_ADDRESS}"
     tokens = {i["value"] for i in html.select("input[name=csrf_token]")}
     assert len(tokens) == 1 and page_skeletons._TOKEN not in tokens.pop()
-    kept = "".join("".join(parts) for parts in page_skeletons.page_shells.entries.values())
+    kept = kept_text(page_skeletons.page_shells)
     for visit in visits:
         assert str(visit.id) not in kept and visit.reference not in kept
     assert "O&#39;Brien" not in kept and "Brien" not in kept
