@@ -357,7 +357,7 @@ def render_page(process: Process, page: Page, form, questions_html: Markup | Pag
                 "reference": str(escape(process.reference)),
                 "address": str(escape(process.address)),
                 "csrf": str(escape(page_csrf_token())),
-                "questions": questions_html if isinstance(questions_html, bytes) else str(questions_html),
+                "questions": questions_html,  # Markup (a str) or PageHtml: fill takes either
             }
             return fill(parts, texts)
     if form is None:

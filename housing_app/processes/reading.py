@@ -189,7 +189,7 @@ _UUID_HEX = re.compile("[0-9a-f]{32}")
 
 def _dashed_uuid(text: str) -> str:
     """str(UUID(text)). Sliced when the text is 32 hex digits, as SQLite's Uuid column writes
-    them: a third of the time, and a page showing 18 members' answers makes 18 (29 us less)."""
+    them: a third of the time. A page showing 18 members' answers makes 18: about 40 us less."""
     if _UUID_HEX.fullmatch(text):
         return f"{text[:8]}-{text[8:12]}-{text[12:16]}-{text[16:20]}-{text[20:]}"
     return str(uuid.UUID(text))
