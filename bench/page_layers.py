@@ -16,7 +16,14 @@ callables gunicorn calls, one layer more each time, round by round beside the fl
 5. the process page itself: its layout, answers, form and template.
 
 Each layer is the median of its calls (timed from the call to the response's last byte); the
-difference between two layers is what the second adds. The spec names the page's path, the
+difference between two layers is what the second adds. Called back to back, each call finds the
+CPU's caches holding what the one before it left; served, other work (the load generator, the
+server's other threads, other tenants of the host) runs between two requests. `--flush-mib N`
+writes over N MiB of memory before each timed call, to see how much of each layer's time is
+waiting on memory once that work has pushed its data out of the caches:
+
+    BENCH_FLOOR_BODIES=bodies.json python -m bench.page_layers spec.json --flush-mib 16
+ The spec names the page's path, the
 baseline's path and the signed-in browser's headers; the session cookie is kept from response to
 response, as a browser keeps it.
 """
@@ -110,9 +117,27 @@ def floor_caller() -> Caller:
     return Caller(create_floor_app(load_bodies()), f"/floor/page/{PAGE_SCENARIO}", {})
 
 
-def measure(callers: dict, seconds: float, rounds: int, warmup_seconds: float) -> list[dict]:
+class CacheFlush:
+    """Writes one byte in every 64 (a cache line) over `mib` MiB, pushing earlier data out."""
+
+    LINE = 64
+
+    def __init__(self, mib: int):
+        self.buffer = bytearray(mib * 1024 * 1024)
+        self.lines = len(self.buffer[:: self.LINE])
+        self.value = 0
+
+    def __call__(self) -> None:
+        self.value = (self.value + 1) % 256  # a new value each time: every line is written
+        self.buffer[:: self.LINE] = bytes([self.value]) * self.lines
+
+
+def measure(
+    callers: dict, seconds: float, rounds: int, warmup_seconds: float, before_each=None
+) -> list[dict]:
     """Each layer for `seconds` in all, split into rounds; the order turns round each round so a
-    slow drift of the machine falls on every layer alike."""
+    slow drift of the machine falls on every layer alike. `before_each`, if given, runs before
+    every timed call, untimed (a CacheFlush)."""
     samples = {name: [] for name in callers}
     round_medians = {name: [] for name in callers}
     order = list(callers)
@@ -125,6 +150,8 @@ def measure(callers: dict, seconds: float, rounds: int, warmup_seconds: float) -
             taken = []
             deadline = time.perf_counter() + seconds / rounds
             while time.perf_counter() < deadline:
+                if before_each is not None:
+                    before_each()
                 taken.append(callers[name]())
             samples[name] += taken
             round_medians[name].append(round(statistics.median(taken) / 1000, 1))
@@ -148,12 +175,21 @@ def measure(callers: dict, seconds: float, rounds: int, warmup_seconds: float) -
 
 
 def main(argv=None) -> int:
-    argv = sys.argv[1:] if argv is None else argv
-    spec = json.loads(Path(argv[0]).read_text())
+    import argparse
+
+    parser = argparse.ArgumentParser(prog="python -m bench.page_layers")
+    parser.add_argument("spec", type=Path)
+    parser.add_argument("--flush-mib", type=int, default=0, help="MiB written over before each timed call")
+    arguments = parser.parse_args(sys.argv[1:] if argv is None else argv)
+    spec = json.loads(arguments.spec.read_text())
     callers = {"floor": floor_caller(), **product_callers(spec)}
+    flush = CacheFlush(arguments.flush_mib) if arguments.flush_mib > 0 else None
     started = time.perf_counter()
-    layers = measure(callers, spec["seconds"], spec["rounds"], spec["warmupSeconds"])
-    print(json.dumps({"layers": layers, "seconds": round(time.perf_counter() - started, 1)}))
+    layers = measure(callers, spec["seconds"], spec["rounds"], spec["warmupSeconds"], before_each=flush)
+    measured = {"layers": layers, "seconds": round(time.perf_counter() - started, 1)}
+    if flush is not None:
+        measured["flushMib"] = arguments.flush_mib
+    print(json.dumps(measured))
     return 0
 
 

@@ -2,6 +2,7 @@
 generator, report. Speed targets are not asserted here (they belong in the report); the run must
 complete, every available scenario must be measured against its floor, and nothing may fail."""
 
+import itertools
 import json
 import os
 import secrets
@@ -17,7 +18,7 @@ from werkzeug.serving import make_server
 from bench import datagen, load
 from bench import run as bench_run
 from bench.load import merge, percentile, summarise
-from bench.page_layers import LAYERS, Caller
+from bench.page_layers import LAYERS, CacheFlush, Caller, measure
 from bench.process_scenarios import FormFields
 from bench.report import spread_text
 from bench.targets import evaluate
@@ -307,6 +308,40 @@ def test_the_page_layers_caller_keeps_the_cookies_responses_set_as_a_browser_wou
     assert caller.environ["HTTP_COOKIE"] == "theme=dark; session=signed-again"
     with pytest.raises(RuntimeError, match="answered"):
         Caller(app, "/missing", {})()
+
+
+def test_the_cache_flush_writes_a_new_value_in_every_cache_line_each_time():
+    flush = CacheFlush(1)
+    flush()
+    first = bytes(flush.buffer[:: CacheFlush.LINE])
+    flush()
+    second = bytes(flush.buffer[:: CacheFlush.LINE])
+    assert len(first) == 1024 * 1024 // CacheFlush.LINE
+    assert len(set(first)) == len(set(second)) == 1 and first != second
+
+
+def test_the_layers_run_the_flush_before_every_timed_call_and_only_then():
+    calls = {name: 0 for name, _title in LAYERS}
+    flushed_before = []
+
+    def caller_for(name):
+        def call():
+            calls[name] += 1
+            return 1000 * (list(calls).index(name) + 1)  # ns: each layer slower than the last
+
+        return call
+
+    callers = {name: caller_for(name) for name in calls}
+
+    def before_each():
+        flushed_before.append(sum(calls.values()))
+
+    measured = measure(callers, seconds=0.05, rounds=2, warmup_seconds=0.01, before_each=before_each)
+    timed = sum(layer["calls"] for layer in measured)
+    assert timed == len(flushed_before) > 0  # once per timed call, none while warming up
+    # Exactly one call between two flushes: each flush comes just before a call of its own.
+    assert all(later - earlier == 1 for earlier, later in itertools.pairwise(flushed_before))
+    assert [layer["ratioToFloor"] for layer in measured] == [1.0, 2.0, 3.0, 4.0, 5.0]
 
 
 def test_postgresql_is_read_into_memory_when_pg_prewarm_lives_in_another_schema(postgres_url):
