@@ -230,11 +230,14 @@ def page_layer_lines(result: dict) -> list[str]:
             "",
             f"Served, the floor's p50 is {fmt(served_floor, 0)} µs, of which its Python above is "
             f"{fmt(layers['floor'], 0)} µs: serving (gunicorn, HTTP on loopback, the load generator's "
-            f"turn) adds about {fmt(serving, 0)} µs to every response, the product's and the floor's "
-            f"alike. Within 1.5x the served floor ({fmt(1.5 * served_floor, 0)} µs), a page could run "
-            f"at most {fmt(allowed, 0)} µs of Python; the process page runs {fmt(layers['page'], 0)} "
-            f"µs (served p50 {fmt(served_page, 0)} µs), and the product's app with the sign-in check "
-            f"and no page work at all {fmt(layers['signedIn'], 0)} µs.",
+            f"turn) adds about {fmt(serving, 0)} µs to the floor's response. If it added the same to "
+            f"every response, then within 1.5x the served floor ({fmt(1.5 * served_floor, 0)} µs) a "
+            f"page could run at most {fmt(allowed, 0)} µs of Python; the process page runs "
+            f"{fmt(layers['page'], 0)} µs (served p50 {fmt(served_page, 0)} µs), and the product's app "
+            f"with the sign-in check and no page work at all {fmt(layers['signedIn'], 0)} µs. It adds "
+            "the same only roughly: between two served requests other work empties the CPU's caches, "
+            "and the longer a request's Python, the longer it then waits on memory "
+            "(`python -m bench.page_layers <spec> --flush-mib 16` shows how much).",
         ]
     return [*lines, ""]
 
