@@ -23,11 +23,12 @@ writes over N MiB of memory before each timed call, to see how much of each laye
 waiting on memory once that work has pushed its data out of the caches:
 
     BENCH_FLOOR_BODIES=bodies.json python -m bench.page_layers spec.json --flush-mib 16
- The spec names the page's path, the
-baseline's path and the signed-in browser's headers; the session cookie is kept from response to
-response, as a browser keeps it.
+
+The spec names the page's path, the baseline's path and the signed-in browser's headers; the
+session cookie is kept from response to response, as a browser keeps it.
 """
 
+import argparse
 import io
 import json
 import statistics
@@ -124,7 +125,7 @@ class CacheFlush:
 
     def __init__(self, mib: int):
         self.buffer = bytearray(mib * 1024 * 1024)
-        self.lines = len(self.buffer[:: self.LINE])
+        self.lines = len(range(0, len(self.buffer), self.LINE))
         self.value = 0
 
     def __call__(self) -> None:
@@ -175,8 +176,6 @@ def measure(
 
 
 def main(argv=None) -> int:
-    import argparse
-
     parser = argparse.ArgumentParser(prog="python -m bench.page_layers")
     parser.add_argument("spec", type=Path)
     parser.add_argument("--flush-mib", type=int, default=0, help="MiB written over before each timed call")

@@ -108,6 +108,7 @@ def test_make_bench_small_writes_a_report_with_every_scenario_against_its_floor(
     assert all(layer["calls"] > 0 and layer["p50Us"] > 0 for layer in layers), layers
     assert layers[0]["ratioToFloor"] == 1.0 and layers[-1]["ratioToFloor"] > 1, layers
     assert "layer by layer" in markdown and layers[-1]["title"] in markdown
+    assert "If it added the same to every response" in markdown and "--flush-mib" in markdown
     for item in result["targets"]:
         assert item["status"] in ("met", "missed", "not measured")
         if item["status"] != "not measured":
